@@ -1,0 +1,19 @@
+//! onshi's domain core: the identifiers of Japanese health insurance and the
+//! resident registry, each a type that can only hold a valid value; 和暦 dates;
+//! Japanese text normalisation for matching; and the records the platform keeps.
+//!
+//! Architecture invariant: this crate does no I/O, spawns no tasks and knows
+//! nothing of databases, HTTP or serialisation formats. Everything here is a
+//! pure function of its inputs, so it can be tested exhaustively.
+
+pub mod date;
+pub mod id;
+pub mod insurance;
+pub mod person;
+pub mod registry;
+pub mod text;
+pub mod wareki;
+
+pub use chrono::NaiveDate as Date;
+
+pub(crate) use id::normalise_digits as id_normalise_digits;

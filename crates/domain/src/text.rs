@@ -1,0 +1,6 @@
+//! Japanese text normalisation for matching.
+
+/// Fold a kana name for comparison.
+pub fn normalise_kana(input: &str) -> String {
+    input.to_owned()
+}
