@@ -38,7 +38,8 @@ pub fn parse_date(input: &str) -> Result<Date, DateError> {
         return Err(DateError::Format { value: input.to_owned() });
     }
     let parsed = |s: &str| s.parse::<u32>().expect("ASCII digits");
-    Date::from_ymd_opt(parsed(y) as i32, parsed(m), parsed(d)).ok_or_else(|| DateError::NoSuchDay { value: input.to_owned() })
+    Date::from_ymd_opt(parsed(y) as i32, parsed(m), parsed(d))
+        .ok_or_else(|| DateError::NoSuchDay { value: input.to_owned() })
 }
 
 /// Format as ISO `YYYY-MM-DD`.

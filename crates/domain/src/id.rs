@@ -16,8 +16,8 @@ pub use facility_code::{FacilityCode, FacilityCodeError, FeeTable};
 pub use member_key::{Branch, InsuredNumber, MAX_SYMBOL_NUMBER_CHARS, MemberKeyError, Symbol};
 pub use my_number::{MyNumber, MyNumberError};
 pub use payer::{
-    InsurerKind, InsurerNumber, InsurerNumberError, PublicPayerNumber, PublicPayerNumberError,
-    RecipientNumber, RecipientNumberError,
+    InsurerKind, InsurerNumber, InsurerNumberError, PublicPayerNumber, PublicPayerNumberError, RecipientNumber,
+    RecipientNumberError,
 };
 
 /// Turn full-width digits into ASCII and trim surrounding (ASCII or ideographic)
@@ -35,11 +35,7 @@ pub(crate) fn normalise_digits(input: &str) -> String {
 
 /// The position (1-based) and character of the first non-digit, if any.
 pub(crate) fn first_non_digit(value: &str) -> Option<(usize, char)> {
-    value
-        .chars()
-        .enumerate()
-        .find(|(_, c)| !c.is_ascii_digit())
-        .map(|(i, c)| (i + 1, c))
+    value.chars().enumerate().find(|(_, c)| !c.is_ascii_digit()).map(|(i, c)| (i + 1, c))
 }
 
 pub(crate) fn digits_of(value: &str) -> Vec<u8> {

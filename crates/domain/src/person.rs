@@ -139,7 +139,9 @@ pub enum TextFieldError {
     TooLong { field: &'static str, max: usize, len: usize },
     #[error("{field} must not contain control characters, found U+{code:04X} at position {position}")]
     Control { field: &'static str, position: usize, code: u32 },
-    #[error("{field} must be written in kana (カタカナ or ひらがな, spaces, ー, ・), found {found:?} at position {position}")]
+    #[error(
+        "{field} must be written in kana (カタカナ or ひらがな, spaces, ー, ・), found {found:?} at position {position}"
+    )]
     NotKana { field: &'static str, position: usize, found: char },
 }
 

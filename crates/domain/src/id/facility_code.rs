@@ -70,9 +70,7 @@ pub enum FacilityCodeError {
     Prefecture { found: u8 },
     #[error("医療機関コード 点数表番号 must be 1 医科, 3 歯科, 4 調剤 or 6 訪問看護, got {found}")]
     FeeTable { found: u8 },
-    #[error(
-        "医療機関コード 検証番号 is {found}, but the weights-2,1 rule over 郡市区番号 and 番号 gives {expected}"
-    )]
+    #[error("医療機関コード 検証番号 is {found}, but the weights-2,1 rule over 郡市区番号 and 番号 gives {expected}")]
     CheckDigit { expected: u8, found: u8 },
 }
 
@@ -83,7 +81,12 @@ impl FacilityCode {
 
     /// Build a valid code from its parts, computing the check digit.
     /// `district` is 郡市区番号 (0–99), `serial` is 番号 (0–9999).
-    pub fn from_parts(prefecture: u8, table: FeeTable, district: u8, serial: u16) -> Result<FacilityCode, FacilityCodeError> {
+    pub fn from_parts(
+        prefecture: u8,
+        table: FeeTable,
+        district: u8,
+        serial: u16,
+    ) -> Result<FacilityCode, FacilityCodeError> {
         let six = format!("{:02}{:04}", district % 100, serial % 10000);
         let check = modulus10_weights_21(&digits_of(&six));
         format!("{:02}{}{}{}", prefecture, table.digit(), six, check).parse()

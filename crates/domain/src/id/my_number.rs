@@ -21,9 +21,7 @@ pub enum MyNumberError {
     Length { len: usize },
     #[error("個人番号 must be digits only, found {found:?} at position {position}")]
     NotDigit { position: usize, found: char },
-    #[error(
-        "個人番号 check digit is {found}, but 総務省令第85号 §5 gives {expected} for the first 11 digits"
-    )]
+    #[error("個人番号 check digit is {found}, but 総務省令第85号 §5 gives {expected} for the first 11 digits")]
     CheckDigit { expected: u8, found: u8 },
 }
 

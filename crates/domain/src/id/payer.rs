@@ -23,9 +23,7 @@ pub enum InsurerNumberError {
     Length { len: usize },
     #[error("保険者番号 都道府県番号 must be 01–47, got {found:02}")]
     Prefecture { found: u8 },
-    #[error(
-        "保険者番号 検証番号 is {found}, but the weights-2,1 rule of 保険者番号等設定要領 gives {expected}"
-    )]
+    #[error("保険者番号 検証番号 is {found}, but the weights-2,1 rule of 保険者番号等設定要領 gives {expected}")]
     CheckDigit { expected: u8, found: u8 },
 }
 
@@ -164,9 +162,7 @@ pub enum PublicPayerNumberError {
     Length { len: usize },
     #[error("公費負担者番号 都道府県番号 must be 01–47, got {found:02}")]
     Prefecture { found: u8 },
-    #[error(
-        "公費負担者番号 検証番号 is {found}, but the weights-2,1 rule of 保険者番号等設定要領 gives {expected}"
-    )]
+    #[error("公費負担者番号 検証番号 is {found}, but the weights-2,1 rule of 保険者番号等設定要領 gives {expected}")]
     CheckDigit { expected: u8, found: u8 },
 }
 
@@ -222,9 +218,7 @@ pub enum RecipientNumberError {
     NotDigit { position: usize, found: char },
     #[error("受給者番号 must be 7 digits, got {len}")]
     Length { len: usize },
-    #[error(
-        "受給者番号 検証番号 is {found}, but the weights-2,1 rule of 保険者番号等設定要領 gives {expected}"
-    )]
+    #[error("受給者番号 検証番号 is {found}, but the weights-2,1 rule of 保険者番号等設定要領 gives {expected}")]
     CheckDigit { expected: u8, found: u8 },
 }
 
