@@ -1,5 +1,11 @@
-//! Dates as clerks type them: ISO `1989-03-31` (also `1989/03/31`), `19890331`,
-//! and 和暦 (`平成元年3月31日`, `H1.3.31`, …; see `wareki`).
+//! Dates as clerks type them: ISO `1989-03-31` (also `1989/03/31` and
+//! `1989/3/31`), `19890331`, and 和暦 (`平成元年3月31日`, `H1.3.31`, the 7-digit
+//! receipt form `4010331`, …; see `wareki`).
+//!
+//! Full-width digits, letters and punctuation and surrounding or inner spaces
+//! are accepted. Output is always ISO (`iso`) or 和暦 (`wareki::format`).
+
+use unicode_normalization::UnicodeNormalization;
 
 use crate::Date;
 
@@ -8,38 +14,69 @@ use crate::Date;
 pub enum DateError {
     #[error("date must not be empty")]
     Empty,
-    #[error("{value:?} is not a date: use YYYY-MM-DD, YYYYMMDD or 和暦 (e.g. 平成元年3月31日)")]
+    #[error(
+        "date {value:?} is not in a known form: use YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD or 和暦 (e.g. 平成元年3月31日)"
+    )]
     Format { value: String },
-    #[error("{value:?} is not a calendar date (no such day)")]
-    NoSuchDay { value: String },
+    #[error("date {value:?} does not exist: {year:04}-{month:02} has no day {day}")]
+    NoSuchDay { value: String, year: i32, month: u32, day: u32 },
     #[error(transparent)]
     Wareki(#[from] crate::wareki::WarekiError),
 }
 
+/// Which form a parsed date was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DateForm {
+    /// `YYYY-MM-DD` or `YYYY/MM/DD`.
+    Iso,
+    /// `YYYYMMDD`.
+    Compact,
+    /// Any 和暦 form, including the 7-digit `GYYMMDD`.
+    Wareki,
+}
+
 /// Parse a date in any of the accepted forms.
 pub fn parse_date(input: &str) -> Result<Date, DateError> {
-    let value = crate::id_normalise_digits(input);
+    parse_date_form(input).map(|(date, _)| date)
+}
+
+/// Parse a date and say which form it was written in, so that a caller (the
+/// `onshi wareki` command) can answer in the other calendar.
+pub fn parse_date_form(input: &str) -> Result<(Date, DateForm), DateError> {
+    let value: String = input.nfkc().filter(|c| !c.is_whitespace()).collect();
     if value.is_empty() {
         return Err(DateError::Empty);
     }
-    let bytes = value.as_bytes();
-    if bytes.first().is_some_and(|b| !b.is_ascii_digit()) {
-        return Ok(crate::wareki::parse(&value)?);
+    let all_digits = value.bytes().all(|b| b.is_ascii_digit());
+    if !value.starts_with(|c: char| c.is_ascii_digit()) || (all_digits && value.len() == 7) {
+        return Ok((crate::wareki::parse(input)?, DateForm::Wareki));
     }
-    let (y, m, d) = if bytes.len() == 8 && bytes.iter().all(u8::is_ascii_digit) {
-        (&value[..4], &value[4..6], &value[6..8])
-    } else if bytes.len() == 10 && (bytes[4] == b'-' && bytes[7] == b'-' || bytes[4] == b'/' && bytes[7] == b'/') {
-        (&value[..4], &value[5..7], &value[8..10])
+    let format_error = || DateError::Format { value: input.to_owned() };
+    let (year, month, day, form) = if all_digits && value.len() == 8 {
+        (&value[..4], &value[4..6], &value[6..8], DateForm::Compact)
     } else {
-        return Err(DateError::Format { value: input.to_owned() });
+        let separator = if value.contains('-') { '-' } else { '/' };
+        let mut parts = value.split(separator);
+        match (parts.next(), parts.next(), parts.next(), parts.next()) {
+            (Some(year), Some(month), Some(day), None) => (year, month, day, DateForm::Iso),
+            _ => return Err(format_error()),
+        }
     };
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if !(all_digits(y) && all_digits(m) && all_digits(d)) {
-        return Err(DateError::Format { value: input.to_owned() });
-    }
-    let parsed = |s: &str| s.parse::<u32>().expect("ASCII digits");
-    Date::from_ymd_opt(parsed(y) as i32, parsed(m), parsed(d))
-        .ok_or_else(|| DateError::NoSuchDay { value: input.to_owned() })
+    let number = |part: &str, lengths: std::ops::RangeInclusive<usize>| {
+        let ok = lengths.contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit());
+        ok.then(|| part.parse::<u32>().expect("1-4 ASCII digits"))
+    };
+    let (Some(year), Some(month), Some(day)) = (number(year, 4..=4), number(month, 1..=2), number(day, 1..=2)) else {
+        return Err(format_error());
+    };
+    let year = i32::try_from(year).expect("4 digits fit");
+    let date = Date::from_ymd_opt(year, month, day).ok_or_else(|| DateError::NoSuchDay {
+        value: input.to_owned(),
+        year,
+        month,
+        day,
+    })?;
+    Ok((date, form))
 }
 
 /// Format as ISO `YYYY-MM-DD`.
