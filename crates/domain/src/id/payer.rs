@@ -19,12 +19,14 @@ pub enum InsurerNumberError {
     Empty,
     #[error("保険者番号 must be digits only, found {found:?} at position {position}")]
     NotDigit { position: usize, found: char },
-    #[error("保険者番号 must be 8 digits (6 for 国民健康保険), got {len}")]
-    Length { len: usize },
-    #[error("保険者番号 都道府県番号 must be 01–47, got {found:02}")]
-    Prefecture { found: u8 },
-    #[error("保険者番号 検証番号 is {found}, but the weights-2,1 rule of 保険者番号等設定要領 gives {expected}")]
-    CheckDigit { expected: u8, found: u8 },
+    #[error("保険者番号 {value:?} must be 8 digits (6 for 国民健康保険), got {len}")]
+    Length { value: String, len: usize },
+    #[error("保険者番号 {value:?}: 都道府県番号 must be 01–47, got {found:02}")]
+    Prefecture { value: String, found: u8 },
+    #[error(
+        "保険者番号 {value:?}: 検証番号 is {found}, but the weights-2,1 rule of 保険者番号等設定要領 gives {expected}"
+    )]
+    CheckDigit { value: String, expected: u8, found: u8 },
 }
 
 /// The kind of insurer, as the 法別番号 tells it.
@@ -129,18 +131,18 @@ impl FromStr for InsurerNumber {
             _ => value,
         };
         if value.len() != 8 && value.len() != 6 {
-            return Err(InsurerNumberError::Length { len: value.len() });
+            return Err(InsurerNumberError::Length { len: value.len(), value });
         }
         let digits = digits_of(&value);
         let pref_at = digits.len() - 6;
         let prefecture = digits[pref_at] * 10 + digits[pref_at + 1];
         if !(1..=47).contains(&prefecture) {
-            return Err(InsurerNumberError::Prefecture { found: prefecture });
+            return Err(InsurerNumberError::Prefecture { value, found: prefecture });
         }
         let (base, check) = digits.split_at(digits.len() - 1);
         let expected = modulus10_weights_21(base);
         if check[0] != expected {
-            return Err(InsurerNumberError::CheckDigit { expected, found: check[0] });
+            return Err(InsurerNumberError::CheckDigit { found: check[0], value, expected });
         }
         Ok(InsurerNumber(value))
     }
@@ -158,12 +160,14 @@ pub enum PublicPayerNumberError {
     Empty,
     #[error("公費負担者番号 must be digits only, found {found:?} at position {position}")]
     NotDigit { position: usize, found: char },
-    #[error("公費負担者番号 must be 8 digits, got {len}")]
-    Length { len: usize },
-    #[error("公費負担者番号 都道府県番号 must be 01–47, got {found:02}")]
-    Prefecture { found: u8 },
-    #[error("公費負担者番号 検証番号 is {found}, but the weights-2,1 rule of 保険者番号等設定要領 gives {expected}")]
-    CheckDigit { expected: u8, found: u8 },
+    #[error("公費負担者番号 {value:?} must be 8 digits, got {len}")]
+    Length { value: String, len: usize },
+    #[error("公費負担者番号 {value:?}: 都道府県番号 must be 01–47, got {found:02}")]
+    Prefecture { value: String, found: u8 },
+    #[error(
+        "公費負担者番号 {value:?}: 検証番号 is {found}, but the weights-2,1 rule of 保険者番号等設定要領 gives {expected}"
+    )]
+    CheckDigit { value: String, expected: u8, found: u8 },
 }
 
 impl PublicPayerNumber {
@@ -189,16 +193,16 @@ impl FromStr for PublicPayerNumber {
             return Err(PublicPayerNumberError::NotDigit { position, found });
         }
         if value.len() != 8 {
-            return Err(PublicPayerNumberError::Length { len: value.len() });
+            return Err(PublicPayerNumberError::Length { len: value.len(), value });
         }
         let digits = digits_of(&value);
         let prefecture = digits[2] * 10 + digits[3];
         if !(1..=47).contains(&prefecture) {
-            return Err(PublicPayerNumberError::Prefecture { found: prefecture });
+            return Err(PublicPayerNumberError::Prefecture { value, found: prefecture });
         }
         let expected = modulus10_weights_21(&digits[..7]);
         if digits[7] != expected {
-            return Err(PublicPayerNumberError::CheckDigit { expected, found: digits[7] });
+            return Err(PublicPayerNumberError::CheckDigit { found: digits[7], value, expected });
         }
         Ok(PublicPayerNumber(value))
     }
@@ -216,10 +220,12 @@ pub enum RecipientNumberError {
     Empty,
     #[error("受給者番号 must be digits only, found {found:?} at position {position}")]
     NotDigit { position: usize, found: char },
-    #[error("受給者番号 must be 7 digits, got {len}")]
-    Length { len: usize },
-    #[error("受給者番号 検証番号 is {found}, but the weights-2,1 rule of 保険者番号等設定要領 gives {expected}")]
-    CheckDigit { expected: u8, found: u8 },
+    #[error("受給者番号 {value:?} must be 7 digits, got {len}")]
+    Length { value: String, len: usize },
+    #[error(
+        "受給者番号 {value:?}: 検証番号 is {found}, but the weights-2,1 rule of 保険者番号等設定要領 gives {expected}"
+    )]
+    CheckDigit { value: String, expected: u8, found: u8 },
 }
 
 impl RecipientNumber {
@@ -240,12 +246,12 @@ impl FromStr for RecipientNumber {
             return Err(RecipientNumberError::NotDigit { position, found });
         }
         if value.len() != 7 {
-            return Err(RecipientNumberError::Length { len: value.len() });
+            return Err(RecipientNumberError::Length { len: value.len(), value });
         }
         let digits = digits_of(&value);
         let expected = modulus10_weights_21(&digits[..6]);
         if digits[6] != expected {
-            return Err(RecipientNumberError::CheckDigit { expected, found: digits[6] });
+            return Err(RecipientNumberError::CheckDigit { found: digits[6], value, expected });
         }
         Ok(RecipientNumber(value))
     }
