@@ -10,6 +10,8 @@ mod facility_code;
 mod member_key;
 mod my_number;
 mod payer;
+#[cfg(test)]
+mod tests;
 
 pub use check_digit::{modulus10_weights_21, modulus11_my_number};
 pub use facility_code::{FacilityCode, FacilityCodeError, FeeTable};
