@@ -9,6 +9,9 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::Date;
 
+#[cfg(test)]
+mod tests;
+
 /// Why a value is not a date.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DateError {

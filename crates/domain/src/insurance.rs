@@ -43,10 +43,10 @@ pub enum MemberRuleError {
 impl Member {
     /// Check the rules between fields. Returns the first broken one.
     pub fn check(&self) -> Result<(), MemberRuleError> {
-        if let Some(lost_on) = self.lost_on {
-            if lost_on < self.acquired_on {
-                return Err(MemberRuleError::LostBeforeAcquired { acquired_on: self.acquired_on, lost_on });
-            }
+        if let Some(lost_on) = self.lost_on
+            && lost_on < self.acquired_on
+        {
+            return Err(MemberRuleError::LostBeforeAcquired { acquired_on: self.acquired_on, lost_on });
         }
         if self.acquired_on < self.attributes.birth_date {
             return Err(MemberRuleError::AcquiredBeforeBirth {

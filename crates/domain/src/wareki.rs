@@ -21,6 +21,9 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::Date;
 
+#[cfg(test)]
+mod tests;
+
 /// An era (元号) since the adoption of the Gregorian calendar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Era {
