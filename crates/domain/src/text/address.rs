@@ -35,6 +35,8 @@
 //! [`compare_addresses`](super::compare_addresses) reports its omission as
 //! [`FoldRule::Prefecture`].
 
+use unicode_normalization::char::compose;
+
 use super::kana::fold_variant;
 use super::nfkc::{drive, recompose};
 use super::{FoldRule, Policy, Spaces};
@@ -155,7 +157,7 @@ fn separators<P: Policy>(chars: &[char], out: &mut Vec<char>, policy: &mut P) {
     let mut index = 0;
     while index < chars.len() {
         if !is_separator(chars[index]) {
-            out.push(chars[index]);
+            push_joining_mark(out, chars[index], policy);
             index += 1;
             continue;
         }
@@ -173,6 +175,27 @@ fn separators<P: Policy>(chars: &[char], out: &mut Vec<char>, policy: &mut P) {
                 policy.record(if c == ' ' { FoldRule::Space } else { FoldRule::Hyphen });
             }
         }
+    }
+}
+
+/// Pushes `c`, joining a spacing voiced sound mark to the kana before it: the driver
+/// kept `カ ゛` apart because of the space that this pass has just removed.
+fn push_joining_mark<P: Policy>(out: &mut Vec<char>, c: char, policy: &mut P) {
+    let combining = match c {
+        '\u{309B}' => '\u{3099}',
+        '\u{309C}' => '\u{309A}',
+        _ => {
+            out.push(c);
+            return;
+        }
+    };
+    if let Some(last) = out.last_mut()
+        && let Some(joined) = compose(*last, combining)
+        && policy.apply(FoldRule::VoicedMark)
+    {
+        *last = joined;
+    } else {
+        out.push(c);
     }
 }
 
