@@ -246,3 +246,9 @@ impl FromStr for Relationship {
         }
     }
 }
+
+impl fmt::Display for Relationship {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.code())
+    }
+}
