@@ -1,3 +1,5 @@
+//! Tests of parse_date: ISO, compact and 和暦 inputs, and the conversion the cli's wareki command makes.
+
 use super::*;
 
 /// The one place that calls `parse_date_form`.

@@ -1,3 +1,5 @@
+//! Tests of the identifiers: real values with their sources, exhaustive sweeps and property tests.
+
 use proptest::prelude::*;
 
 use super::*;

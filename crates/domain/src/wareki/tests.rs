@@ -1,3 +1,5 @@
+//! Tests of 和暦: era boundaries, every accepted form, errors, and a round trip over every day from 1873 to 2100.
+
 use proptest::prelude::*;
 
 use super::*;
