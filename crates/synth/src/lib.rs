@@ -31,7 +31,6 @@ mod names;
 mod pick;
 mod places;
 mod town;
-mod wareki;
 
 use std::collections::BTreeMap;
 use std::fs::File;

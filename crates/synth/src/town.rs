@@ -1028,7 +1028,14 @@ impl Engine<'_, '_> {
 
         let mut birth_date = person.birth.format("%Y-%m-%d").to_string();
         if rng.random_bool(rates.wareki_birth_date) {
-            if let Some(wareki) = crate::wareki::format_long(person.birth) {
+            // Mostly the long form (平成3年4月5日), now and then the short
+            // one (H3.4.5); a date the domain cannot put in an era stays ISO.
+            let wareki = if rng.random_bool(0.85) {
+                onshi_domain::wareki::format(person.birth)
+            } else {
+                onshi_domain::wareki::format_short(person.birth)
+            };
+            if let Ok(wareki) = wareki {
                 kinds.push(NoiseKind::WarekiBirthDate);
                 birth_date = wareki;
             }
