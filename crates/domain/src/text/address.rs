@@ -127,15 +127,30 @@ pub fn split_prefecture(address: &str) -> (Option<Prefecture>, &str) {
 pub(super) fn address<P: Policy>(input: &str, policy: &mut P) -> String {
     let folded = drive(input, policy, Spaces::Single, fold_char);
     let mut chars: Vec<char> = folded.chars().collect();
-    let mut buffer = Vec::with_capacity(chars.len());
-    separators(&chars, &mut buffer, policy);
-    std::mem::swap(&mut chars, &mut buffer);
-    long_vowel_dashes(&mut chars, policy);
-    buffer.clear();
-    kanji_numerals(&chars, &mut buffer, policy);
-    std::mem::swap(&mut chars, &mut buffer);
-    place_name_kana(&mut chars, policy);
-    recompose(numbers(&chars, policy))
+    // A pass can remove a marker and so give an earlier pass something new to act on
+    // (`0ーの一`: the dash goes, and then `の一` follows a number). Running the passes
+    // until nothing changes keeps the fold idempotent; two rounds are the usual case,
+    // the bound only guards against a cycle.
+    for _ in 0..MAX_ROUNDS {
+        let next = passes(&chars, policy);
+        if next == chars {
+            break;
+        }
+        chars = next;
+    }
+    recompose(chars.into_iter().collect())
+}
+
+const MAX_ROUNDS: usize = 6;
+
+fn passes<P: Policy>(chars: &[char], policy: &mut P) -> Vec<char> {
+    let mut first = Vec::with_capacity(chars.len());
+    separators(chars, &mut first, policy);
+    long_vowel_dashes(&mut first, policy);
+    let mut second = Vec::with_capacity(first.len() + 4);
+    kanji_numerals(&first, &mut second, policy);
+    place_name_kana(&mut second, policy);
+    numbers(&second, policy)
 }
 
 fn fold_char<P: Policy>(policy: &mut P, c: char, out: &mut String) {
@@ -314,16 +329,16 @@ fn place_name_kana<P: Policy>(chars: &mut [char], policy: &mut P) {
 }
 
 /// Pass 5: the markers after a number become one `-`, written only before a number.
-fn numbers<P: Policy>(chars: &[char], policy: &mut P) -> String {
+fn numbers<P: Policy>(chars: &[char], policy: &mut P) -> Vec<char> {
     let allowed = policy.allowed();
-    let mut out = String::with_capacity(chars.len() * 3);
+    let mut out: Vec<char> = Vec::with_capacity(chars.len());
     // A separator read after a number and not yet written.
     let mut separator = false;
     let mut index = 0;
     while index < chars.len() {
         let c = chars[index];
         let next = chars.get(index + 1).copied();
-        if separator || out.ends_with(|c: char| c.is_ascii_digit()) {
+        if separator || out.last().is_some_and(char::is_ascii_digit) {
             let marker = match (c, next) {
                 ('丁', Some('目')) | ('番', Some('地')) => Some((2, FoldRule::AddressNumber)),
                 ('番', next) if next != Some('町') => Some((1, FoldRule::AddressNumber)),
@@ -348,6 +363,18 @@ fn numbers<P: Policy>(chars: &[char], policy: &mut P) -> String {
                 index += length;
                 continue;
             }
+        }
+        let stray = match c {
+            ' ' => Some(FoldRule::Space),
+            '-' => Some(FoldRule::Hyphen),
+            _ => None,
+        };
+        if let Some(rule) = stray
+            && policy.apply(rule)
+        {
+            // Kept by pass 1 between kanji numerals that turned out not to be a number.
+            index += 1;
+            continue;
         }
         if separator && c.is_ascii_digit() {
             out.push('-');

@@ -400,6 +400,13 @@ fn name_like() -> impl Strategy<Value = String> {
     proptest::collection::vec(proptest::sample::select(alphabet), 0..14).prop_map(|chars| chars.into_iter().collect())
 }
 
+/// Digits, kanji numerals and the markers of address numbers.
+fn address_like() -> impl Strategy<Value = String> {
+    let alphabet: Vec<char> =
+        "0123０１一二三十百千〇丁目番地号室町のノ之ー－-‐ 　・ヶケがガッツ霞関市A゛カ東京都府中".chars().collect();
+    proptest::collection::vec(proptest::sample::select(alphabet), 0..16).prop_map(|chars| chars.into_iter().collect())
+}
+
 /// Full-width katakana and their half-width spelling.
 const WIDTH_PAIRS: &[(&str, &str)] = &[
     ("ア", "ｱ"),
@@ -443,6 +450,16 @@ proptest! {
         prop_assert_eq!(normalise_kanji_name(&kanji), kanji.clone());
         let address = normalise_address(&input);
         prop_assert_eq!(normalise_address(&address), address.clone());
+    }
+
+    #[test]
+    fn addresses_are_idempotent(input in address_like()) {
+        let (folded, applied) = explain_address(&input);
+        prop_assert_eq!(normalise_address(&folded), folded.clone());
+        prop_assert_eq!(&folded, &normalise_address(&input));
+        if applied.is_empty() {
+            prop_assert_eq!(&folded, &input);
+        }
     }
 
     #[test]
