@@ -1,1 +1,4 @@
-//! placeholder
+//! onshi's use cases: load → decide (domain) → store. This crate sees only the
+//! `Store` trait; the binary chooses the backend.
+
+pub mod import;

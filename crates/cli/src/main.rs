@@ -1,1 +1,101 @@
-fn main() {}
+//! `onshi`: the one binary. Every subcommand is a thin shell over the library
+//! crates: it reads flags and configuration, calls `app`, `synth` or `server`,
+//! and reports in words a clerk or an operator can act on.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod check;
+mod demo;
+mod import_cmd;
+mod settings;
+mod synth_cmd;
+
+/// onshi — an open implementation of Japan's My Number card medical platform
+/// (オンライン資格確認等システム).
+///
+/// Start with `onshi demo`: it builds a synthetic town, imports it and starts
+/// the server. Configuration is read from built-in defaults, then `onshi.toml`,
+/// then `ONSHI_*` environment variables, then flags.
+#[derive(Debug, Parser)]
+#[command(name = "onshi", version, propagate_version = true, max_term_width = 100)]
+struct Cli {
+    /// Config file (default: $ONSHI_CONFIG, else ./onshi.toml if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build a synthetic town, import it into the embedded database and serve it.
+    Demo(demo::DemoArgs),
+    /// Run the HTTP server.
+    Serve(settings::ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(settings::DbArgs),
+    /// The resident registry (住民基本台帳).
+    Registry {
+        #[command(subcommand)]
+        command: import_cmd::ImportCommand,
+    },
+    /// Insured members (被保険者).
+    Members {
+        #[command(subcommand)]
+        command: import_cmd::ImportCommand,
+    },
+    /// Medical facilities and pharmacies (医療機関・薬局).
+    Facilities {
+        #[command(subcommand)]
+        command: import_cmd::ImportCommand,
+    },
+    /// Write a deterministic synthetic population as CSV files.
+    Synth(synth_cmd::SynthArgs),
+    /// Check an identifier: prints the normalised value (exit 0) or the rule it breaks (exit 1).
+    Validate(check::ValidateArgs),
+    /// Convert a date between 和暦 and the Western calendar, either way.
+    Wareki(check::WarekiArgs),
+    /// Inspect the configuration.
+    Config {
+        #[command(subcommand)]
+        command: settings::ConfigCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let config_file = cli.config;
+    let result = match cli.command {
+        Command::Validate(args) => return check::validate(&args),
+        Command::Wareki(args) => return check::wareki(&args),
+        Command::Synth(args) => synth_cmd::run(&args),
+        Command::Config { command } => settings::config_command(config_file, &command),
+        Command::Demo(args) => runtime().and_then(|rt| rt.block_on(demo::run(config_file, args))),
+        Command::Serve(args) => runtime().and_then(|rt| rt.block_on(settings::serve(config_file, args))),
+        Command::Migrate(args) => runtime().and_then(|rt| rt.block_on(settings::migrate(config_file, args))),
+        Command::Registry { command } => {
+            runtime().and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Registry, command)))
+        }
+        Command::Members { command } => {
+            runtime().and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Members, command)))
+        }
+        Command::Facilities { command } => {
+            runtime().and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Facilities, command)))
+        }
+    };
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    use anyhow::Context;
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+}

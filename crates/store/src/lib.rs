@@ -1,1 +1,221 @@
-//! placeholder
+//! Storage for onshi: the [`Store`] trait and its two implementations,
+//! SQLite (embedded, one file, WAL; the default) and PostgreSQL (production).
+//!
+//! Architecture invariant: dialect differences never leave `src/sqlite` and
+//! `src/postgres`. Everything above this crate sees only the trait, and only
+//! the binary (and tests) choose a backend, through [`open`].
+//!
+//! Writes of imported records go through batch upserts keyed by the record's
+//! natural key. Each batch is one transaction: after a crash, every row holds
+//! either its old or its new state, never a mix.
+
+use std::fmt;
+use std::sync::Arc;
+
+use onshi_domain::Date;
+use onshi_domain::facility::Facility;
+use onshi_domain::id::{InsurerKind, InsurerNumber, MyNumber};
+use onshi_domain::insurance::{Member, MemberKey};
+use onshi_domain::registry::{Resident, ResidentCode};
+
+mod decode;
+mod migrate;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+pub use migrate::{Migration, MigrationReport};
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
+#[cfg(feature = "sqlite")]
+pub use sqlite::SqliteStore;
+
+/// The surrogate key of a person (a resident of the registry). Person-keyed
+/// tables carry it; a distributed PostgreSQL shards them on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PersonId(pub i64);
+
+/// The surrogate key of a member record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MemberId(pub i64);
+
+impl fmt::Display for PersonId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Which backend a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// Errors of the storage layer. Driver errors stay a `source`.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found: {what}")]
+    NotFound { what: String },
+    #[error("conflict: {what}")]
+    Conflict { what: String },
+    #[error("the database is unavailable: {context}")]
+    Unavailable {
+        context: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("the database URL {url:?} is not usable: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("stored data is corrupt: {what}")]
+    Corrupt { what: String },
+    #[error("migration {name} failed: {reason}")]
+    Migration { name: String, reason: String },
+}
+
+impl StoreError {
+    pub(crate) fn unavailable(context: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Unavailable { context: context.into(), source: Box::new(source) }
+    }
+}
+
+/// What one batch upsert did. `rejected` holds the index (in the batch) and
+/// reason of each row the database refused; the other rows were written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: Vec<(usize, RowConflict)>,
+    /// Members newly linked to a resident by My Number in this batch (for a
+    /// registry batch: waiting members whose number these residents carry).
+    pub linked: u64,
+}
+
+impl BatchOutcome {
+    pub fn absorb(&mut self, other: BatchOutcome, offset: usize) {
+        self.inserted += other.inserted;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+        self.linked += other.linked;
+        self.rejected.extend(other.rejected.into_iter().map(|(idx, why)| (idx + offset, why)));
+    }
+}
+
+/// Why the database refused a row that was valid on its own.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RowConflict {
+    #[error("個人番号 {my_number} is already registered to 住民票コード {holder}")]
+    MyNumberTaken { my_number: String, holder: String },
+}
+
+/// A resident with their storage key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResident {
+    pub person_id: PersonId,
+    pub resident: Resident,
+}
+
+/// How a member record is linked to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkMethod {
+    /// Through the registry by the My Number given on the 資格取得届.
+    MyNumber,
+}
+
+/// A member with its storage key and linkage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMember {
+    pub member_id: MemberId,
+    pub member: Member,
+    pub person_id: Option<PersonId>,
+    pub link_method: Option<LinkMethod>,
+}
+
+/// An insurer as registered with the platform.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Insurer {
+    pub insurer_number: InsurerNumber,
+    pub kind: InsurerKind,
+    /// Empty until the insurer registers its name.
+    pub name: String,
+}
+
+/// Row counts, for the landing page, `/readyz` and metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub residents: u64,
+    pub insurers: u64,
+    pub members: u64,
+    pub members_linked: u64,
+    pub members_eligible_today: u64,
+    pub facilities: u64,
+}
+
+/// The storage interface. One implementation per backend; the same contract
+/// suite (`tests/it`) runs against both.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Cheap round trip to the database.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Apply pending forward-only migrations. Safe to call on every start.
+    async fn migrate(&self) -> Result<MigrationReport, StoreError>;
+
+    /// Upsert residents by 住民票コード; then link waiting members whose My
+    /// Number these residents carry. A row whose My Number belongs to another
+    /// resident is rejected, the rest are written.
+    async fn upsert_residents(&self, residents: &[Resident]) -> Result<BatchOutcome, StoreError>;
+
+    /// Upsert members by (保険者番号, 記号, 番号, 枝番), registering unknown
+    /// insurers, and link each member with a My Number to the resident who
+    /// carries it.
+    async fn upsert_members(&self, members: &[Member]) -> Result<BatchOutcome, StoreError>;
+
+    /// Upsert facilities by 医療機関コード.
+    async fn upsert_facilities(&self, facilities: &[Facility]) -> Result<BatchOutcome, StoreError>;
+
+    async fn resident_by_code(&self, code: &ResidentCode) -> Result<Option<StoredResident>, StoreError>;
+
+    async fn resident_by_my_number(&self, my_number: &MyNumber) -> Result<Option<StoredResident>, StoreError>;
+
+    async fn member_by_key(&self, key: &MemberKey) -> Result<Option<StoredMember>, StoreError>;
+
+    /// Members linked to a person, oldest coverage first.
+    async fn members_of_person(&self, person_id: PersonId) -> Result<Vec<StoredMember>, StoreError>;
+
+    async fn insurers(&self) -> Result<Vec<Insurer>, StoreError>;
+
+    async fn facility(&self, code: &onshi_domain::id::FacilityCode) -> Result<Option<Facility>, StoreError>;
+
+    async fn counts(&self, today: Date) -> Result<Counts, StoreError>;
+}
+
+/// Open the store a database URL names: `sqlite://PATH` (created if missing),
+/// `sqlite::memory:`, or `postgres://…`. Migrations are not applied here.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    #[cfg(feature = "sqlite")]
+    if url.starts_with("sqlite:") {
+        return Ok(Arc::new(SqliteStore::open(url).await?));
+    }
+    #[cfg(feature = "postgres")]
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(Arc::new(PostgresStore::connect(url).await?));
+    }
+    Err(StoreError::BadUrl {
+        url: url.to_owned(),
+        reason: "use sqlite://PATH, sqlite::memory: or postgres://USER@HOST/DB (with the backend compiled in)".into(),
+    })
+}

@@ -1,0 +1,323 @@
+//! Reading CSV rows into domain records, rejecting bad ones with reasons.
+
+use std::io::Read;
+
+use onshi_domain::date::parse_date;
+use onshi_domain::facility::{Facility, FacilityKind};
+use onshi_domain::id::{Branch, FacilityCode, InsuredNumber, InsurerNumber, MyNumber, Symbol};
+use onshi_domain::insurance::{Member, MemberKey, MemberRuleError};
+use onshi_domain::person::{
+    CopayRatio, FiveAttributes, MAX_ADDRESS_CHARS, MAX_NAME_CHARS, Relationship, Sex, check_kana, check_text,
+};
+use onshi_domain::registry::{Resident, ResidentCode};
+use onshi_domain::{Date, date};
+
+use super::{Batch, ImportError, ImportOptions, Progress, Reject, SeenKeys};
+
+/// What a file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Registry,
+    Members,
+    Facilities,
+}
+
+impl Kind {
+    /// The header this kind expects (columns in this order when we write).
+    pub fn header(self) -> &'static str {
+        match self {
+            Kind::Registry => REGISTRY_HEADER,
+            Kind::Members => MEMBERS_HEADER,
+            Kind::Facilities => FACILITIES_HEADER,
+        }
+    }
+}
+
+const REGISTRY_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,birth_date,sex,address";
+const MEMBERS_HEADER: &str = "insurer_number,symbol,number,branch,name_kanji,name_kana,birth_date,sex,address,my_number,relationship,copay_ratio,acquired_on,lost_on";
+const FACILITIES_HEADER: &str = "facility_code,name,kind,address";
+
+/// Column positions of `expected` (a comma-separated header) in `header`.
+fn columns<const N: usize>(header: &csv::StringRecord, expected: &'static str) -> Result<[usize; N], ImportError> {
+    let names: Vec<&str> = expected.split(',').collect();
+    let mut positions = [0usize; N];
+    let mut missing = Vec::new();
+    for (slot, name) in names.iter().enumerate() {
+        match header.iter().position(|column| column.trim().trim_start_matches('\u{feff}') == *name) {
+            Some(position) => positions[slot] = position,
+            None => missing.push(*name),
+        }
+    }
+    if missing.is_empty() {
+        Ok(positions)
+    } else {
+        Err(ImportError::MissingColumns { missing: missing.join(", "), expected })
+    }
+}
+
+/// The fields of one row, with the rejects found so far.
+struct Row<'a> {
+    record: &'a csv::ByteRecord,
+    line: u64,
+    rejects: Vec<Reject>,
+}
+
+impl<'a> Row<'a> {
+    fn new(record: &'a csv::ByteRecord, line: u64) -> Self {
+        Row { record, line, rejects: Vec::new() }
+    }
+
+    fn reject(&mut self, field: &str, value: &str, rule: impl ToString) {
+        let value = if field == "my_number" { mask(value) } else { value.to_owned() };
+        self.rejects.push(Reject { line: self.line, field: field.to_owned(), value, rule: rule.to_string() });
+    }
+
+    /// The text of column `idx`, or `None` (with a reject) when the row is too
+    /// short or the bytes are not UTF-8.
+    fn text(&mut self, field: &str, idx: usize) -> Option<&'a str> {
+        let Some(bytes) = self.record.get(idx) else {
+            let found = self.record.len();
+            self.reject(field, "", format!("the row has {found} fields; this column is missing"));
+            return None;
+        };
+        match std::str::from_utf8(bytes) {
+            Ok(text) => Some(text),
+            Err(_) => {
+                let shown = String::from_utf8_lossy(bytes).into_owned();
+                self.reject(field, &shown, "not UTF-8: save the file as UTF-8 (Shift_JIS is not accepted)");
+                None
+            }
+        }
+    }
+
+    /// Parse column `idx` with `parse`, recording a reject on failure.
+    fn parse<T, E: ToString>(&mut self, field: &str, idx: usize, parse: impl FnOnce(&str) -> Result<T, E>) -> Option<T> {
+        let text = self.text(field, idx)?;
+        match parse(text) {
+            Ok(value) => Some(value),
+            Err(e) => {
+                self.reject(field, text, e);
+                None
+            }
+        }
+    }
+
+    /// As `parse`, but an empty (or all-space) field is `Some(None)`.
+    fn optional<T, E: ToString>(
+        &mut self,
+        field: &str,
+        idx: usize,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<Option<T>> {
+        let text = self.text(field, idx)?;
+        if text.trim().is_empty() {
+            return Some(None);
+        }
+        self.parse(field, idx, parse).map(Some)
+    }
+
+    fn finish<T>(self, value: Option<T>) -> Result<T, Vec<Reject>> {
+        match value {
+            Some(value) if self.rejects.is_empty() => Ok(value),
+            _ => Err(self.rejects),
+        }
+    }
+}
+
+fn mask(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    let keep = chars.len().min(4);
+    let hidden = chars.len() - keep;
+    "*".repeat(hidden) + &chars[hidden..].iter().collect::<String>()
+}
+
+fn birth_date(row: &mut Row<'_>, idx: usize, today: Date) -> Option<Date> {
+    let birth = row.parse("birth_date", idx, parse_date)?;
+    if birth > today {
+        let text = date::iso(birth);
+        row.reject("birth_date", &text, format!("生年月日 must not be after today ({})", date::iso(today)));
+        return None;
+    }
+    Some(birth)
+}
+
+/// name_kanji, name_kana, birth_date, sex, address at the given columns.
+fn five_attributes(row: &mut Row<'_>, cols: [usize; 5], today: Date) -> Option<FiveAttributes> {
+    let name_kanji = row.parse("name_kanji", cols[0], |s| check_text("漢字氏名", s, MAX_NAME_CHARS));
+    let name_kana = row.parse("name_kana", cols[1], |s| check_kana("カナ氏名", s));
+    let birth_date = birth_date(row, cols[2], today);
+    let sex = row.parse("sex", cols[3], str::parse::<Sex>);
+    let address = row.parse("address", cols[4], |s| check_text("住所", s, MAX_ADDRESS_CHARS));
+    Some(FiveAttributes { name_kanji: name_kanji?, name_kana: name_kana?, birth_date: birth_date?, sex: sex?, address: address? })
+}
+
+pub(super) fn registry_parser(
+    header: &csv::StringRecord,
+    options: ImportOptions,
+) -> Result<impl FnMut(&csv::ByteRecord, u64) -> Result<Resident, Vec<Reject>> + Send + 'static + use<>, ImportError> {
+    let [code, my_number, kanji, kana, birth, sex, address] = columns::<7>(header, REGISTRY_HEADER)?;
+    let mut seen_codes = SeenKeys::<u64>::new();
+    let mut seen_numbers = SeenKeys::<u64>::new();
+    Ok(move |record: &csv::ByteRecord, line: u64| {
+        let mut row = Row::new(record, line);
+        let resident_code = row.parse("resident_code", code, str::parse::<ResidentCode>);
+        let number = row.parse("my_number", my_number, str::parse::<MyNumber>);
+        let attributes = five_attributes(&mut row, [kanji, kana, birth, sex, address], options.today);
+        if let Some(resident_code) = &resident_code {
+            let key = resident_code.as_str().parse::<u64>().expect("11 ASCII digits");
+            if let Some(first) = seen_codes.check(key, line) {
+                row.reject("resident_code", resident_code.as_str(), format!("住民票コード repeats line {first}; only the first is imported"));
+            }
+        }
+        if let (Some(number), true) = (&number, row.rejects.is_empty()) {
+            let key = number.as_str().parse::<u64>().expect("12 ASCII digits");
+            if let Some(first) = seen_numbers.check(key, line) {
+                row.reject("my_number", number.as_str(), format!("個人番号 repeats line {first}; one number belongs to one resident"));
+            }
+        }
+        let resident = (|| Some(Resident { resident_code: resident_code?, my_number: number?, attributes: attributes? }))();
+        row.finish(resident)
+    })
+}
+
+pub(super) fn member_parser(
+    header: &csv::StringRecord,
+    options: ImportOptions,
+) -> Result<impl FnMut(&csv::ByteRecord, u64) -> Result<Member, Vec<Reject>> + Send + 'static + use<>, ImportError> {
+    let [insurer, symbol, number, branch, kanji, kana, birth, sex, address, my_number, relationship, copay, acquired, lost] =
+        columns::<14>(header, MEMBERS_HEADER)?;
+    let mut seen_keys = SeenKeys::<String>::new();
+    Ok(move |record: &csv::ByteRecord, line: u64| {
+        let mut row = Row::new(record, line);
+        let insurer_number = row.parse("insurer_number", insurer, str::parse::<InsurerNumber>);
+        let symbol = row.parse("symbol", symbol, str::parse::<Symbol>);
+        let number = row.parse("number", number, str::parse::<InsuredNumber>);
+        let branch = row.parse("branch", branch, str::parse::<Branch>);
+        let attributes = five_attributes(&mut row, [kanji, kana, birth, sex, address], options.today);
+        let my_number = row.optional("my_number", my_number, str::parse::<MyNumber>);
+        let relationship = row.parse("relationship", relationship, str::parse::<Relationship>);
+        let copay_ratio = row.parse("copay_ratio", copay, str::parse::<CopayRatio>);
+        let acquired_on = row.parse("acquired_on", acquired, parse_date);
+        let lost_on = row.optional("lost_on", lost, parse_date);
+        let member = (|| {
+            Some(Member {
+                key: MemberKey { insurer_number: insurer_number?, symbol: symbol?, number: number?, branch: branch? },
+                relationship: relationship?,
+                attributes: attributes?,
+                my_number: my_number?,
+                copay_ratio: copay_ratio?,
+                acquired_on: acquired_on?,
+                lost_on: lost_on?,
+            })
+        })();
+        if let Some(member) = &member {
+            match member.check() {
+                Ok(()) => {}
+                Err(e @ MemberRuleError::LostBeforeAcquired { lost_on, .. }) => row.reject("lost_on", &date::iso(lost_on), e),
+                Err(e @ MemberRuleError::AcquiredBeforeBirth { acquired_on, .. }) => {
+                    row.reject("acquired_on", &date::iso(acquired_on), e)
+                }
+            }
+            let key = &member.key;
+            let text = format!("{} {} {} {}", key.insurer_number, key.symbol, key.number, key.branch);
+            if row.rejects.is_empty() {
+                if let Some(first) = seen_keys.check(text.clone(), line) {
+                    row.reject("number", &text, format!("保険者番号・記号・番号・枝番 repeat line {first}; only the first is imported"));
+                }
+            }
+        }
+        row.finish(member)
+    })
+}
+
+pub(super) fn facility_parser(
+    header: &csv::StringRecord,
+    _options: ImportOptions,
+) -> Result<impl FnMut(&csv::ByteRecord, u64) -> Result<Facility, Vec<Reject>> + Send + 'static + use<>, ImportError> {
+    let [code, name, kind, address] = columns::<4>(header, FACILITIES_HEADER)?;
+    let mut seen = SeenKeys::<u64>::new();
+    Ok(move |record: &csv::ByteRecord, line: u64| {
+        let mut row = Row::new(record, line);
+        let facility_code = row.parse("facility_code", code, str::parse::<FacilityCode>);
+        let facility_name = row.parse("name", name, |s| check_text("名称", s, MAX_NAME_CHARS));
+        let facility_kind = row.parse("kind", kind, str::parse::<FacilityKind>);
+        let address = row.parse("address", address, |s| check_text("所在地", s, MAX_ADDRESS_CHARS));
+        if let (Some(code), Some(kind)) = (&facility_code, facility_kind) {
+            if let Err(e) = kind.check_code(code) {
+                row.reject("kind", kind.code(), e);
+            }
+            if let Some(first) = seen.check(code.as_str().parse::<u64>().expect("10 ASCII digits"), line) {
+                row.reject("facility_code", code.as_str(), format!("医療機関コード repeats line {first}; only the first is imported"));
+            }
+        }
+        let facility = (|| Some(Facility { code: facility_code?, name: facility_name?, kind: facility_kind?, address: address? }))();
+        row.finish(facility)
+    })
+}
+
+/// Read `input` as CSV and send parsed batches to the writer. Runs on a
+/// blocking thread.
+pub(super) fn read_batches<T, P>(
+    input: Box<dyn Read + Send>,
+    options: ImportOptions,
+    make_parser: fn(&csv::StringRecord, ImportOptions) -> Result<P, ImportError>,
+    sender: tokio::sync::mpsc::Sender<Result<Batch<T>, ImportError>>,
+) where
+    P: FnMut(&csv::ByteRecord, u64) -> Result<T, Vec<Reject>>,
+{
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let header = match reader.byte_headers() {
+        Ok(bytes) => csv::StringRecord::from_byte_record_lossy(bytes.clone()),
+        Err(e) => {
+            let _ = sender.blocking_send(Err(e.into()));
+            return;
+        }
+    };
+    let mut parse = match make_parser(&header, options) {
+        Ok(parse) => parse,
+        Err(e) => {
+            let _ = sender.blocking_send(Err(e));
+            return;
+        }
+    };
+    let new_batch = || Batch {
+        rows: Vec::with_capacity(options.batch_size),
+        lines: Vec::with_capacity(options.batch_size),
+        rejects: Vec::new(),
+        rejected_rows: 0,
+        progress: Progress { bytes_read: 0, rows: 0 },
+    };
+    let mut batch = new_batch();
+    let mut record = csv::ByteRecord::new();
+    let mut rows = 0u64;
+    loop {
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => {
+                let _ = sender.blocking_send(Err(e.into()));
+                return;
+            }
+        }
+        rows += 1;
+        let line = record.position().map_or(rows + 1, csv::Position::line);
+        match parse(&record, line) {
+            Ok(value) => {
+                batch.rows.push(value);
+                batch.lines.push(line);
+            }
+            Err(rejects) => {
+                batch.rejected_rows += 1;
+                batch.rejects.extend(rejects);
+            }
+        }
+        if batch.rows.len() >= options.batch_size {
+            batch.progress = Progress { bytes_read: reader.position().byte(), rows };
+            if sender.blocking_send(Ok(std::mem::replace(&mut batch, new_batch()))).is_err() {
+                return;
+            }
+        }
+    }
+    batch.progress = Progress { bytes_read: reader.position().byte(), rows };
+    let _ = sender.blocking_send(Ok(batch));
+}

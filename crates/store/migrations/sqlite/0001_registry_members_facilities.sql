@@ -1,0 +1,49 @@
+-- The registry, insurers, members and facilities.
+CREATE TABLE residents (
+    person_id     INTEGER PRIMARY KEY,
+    resident_code TEXT    NOT NULL UNIQUE,
+    my_number     TEXT    NOT NULL UNIQUE,
+    name_kanji    TEXT    NOT NULL,
+    name_kana     TEXT    NOT NULL,
+    birth_date    TEXT    NOT NULL,
+    sex           INTEGER NOT NULL,
+    address       TEXT    NOT NULL,
+    updated_at    TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+
+CREATE TABLE insurers (
+    insurer_number TEXT PRIMARY KEY,
+    kind           TEXT NOT NULL,
+    name           TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE members (
+    member_id      INTEGER PRIMARY KEY,
+    insurer_number TEXT    NOT NULL REFERENCES insurers (insurer_number),
+    symbol         TEXT    NOT NULL,
+    number         TEXT    NOT NULL,
+    branch         INTEGER NOT NULL,
+    relationship   INTEGER NOT NULL,
+    name_kanji     TEXT    NOT NULL,
+    name_kana      TEXT    NOT NULL,
+    birth_date     TEXT    NOT NULL,
+    sex            INTEGER NOT NULL,
+    address        TEXT    NOT NULL,
+    my_number      TEXT,
+    copay_ratio    INTEGER NOT NULL,
+    acquired_on    TEXT    NOT NULL,
+    lost_on        TEXT,
+    person_id      INTEGER REFERENCES residents (person_id),
+    link_method    TEXT,
+    updated_at     TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    UNIQUE (insurer_number, symbol, number, branch)
+);
+CREATE INDEX members_person_id ON members (person_id) WHERE person_id IS NOT NULL;
+CREATE INDEX members_my_number ON members (my_number) WHERE my_number IS NOT NULL;
+
+CREATE TABLE facilities (
+    facility_code TEXT PRIMARY KEY,
+    name          TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    address       TEXT NOT NULL
+);

@@ -1,0 +1,147 @@
+//! Turning stored rows back into domain values, shared by both backends.
+//!
+//! The database holds only values that passed the domain's parsers, so a
+//! failure here means the data was changed behind onshi's back; it is reported
+//! as [`StoreError::Corrupt`] naming the table, key and column.
+
+use onshi_domain::Date;
+use onshi_domain::facility::{Facility, FacilityKind};
+use onshi_domain::id::InsurerNumber;
+use onshi_domain::insurance::{Member, MemberKey};
+use onshi_domain::person::{CopayRatio, FiveAttributes, Relationship, Sex};
+use onshi_domain::registry::Resident;
+
+use crate::{Insurer, LinkMethod, MemberId, PersonId, StoreError, StoredMember, StoredResident};
+
+/// All but the last 4 digits hidden, for messages and logs.
+pub(crate) fn mask_my_number(my_number: &str) -> String {
+    let keep = my_number.len().saturating_sub(4);
+    format!("{}{}", "*".repeat(keep), &my_number[keep..])
+}
+
+fn corrupt(table: &str, key: &str, column: &str, value: impl std::fmt::Debug) -> StoreError {
+    StoreError::Corrupt { what: format!("{table} {key}: column {column} holds {value:?}") }
+}
+
+fn parse<T: std::str::FromStr>(table: &str, key: &str, column: &str, value: &str) -> Result<T, StoreError> {
+    value.parse().map_err(|_| corrupt(table, key, column, value))
+}
+
+pub(crate) struct RawAttributes {
+    pub(crate) name_kanji: String,
+    pub(crate) name_kana: String,
+    pub(crate) birth_date: Date,
+    pub(crate) sex: i64,
+    pub(crate) address: String,
+}
+
+impl RawAttributes {
+    fn decode(self, table: &str, key: &str) -> Result<FiveAttributes, StoreError> {
+        let sex = u8::try_from(self.sex).ok().and_then(Sex::from_code).ok_or_else(|| corrupt(table, key, "sex", self.sex))?;
+        Ok(FiveAttributes {
+            name_kanji: self.name_kanji,
+            name_kana: self.name_kana,
+            birth_date: self.birth_date,
+            sex,
+            address: self.address,
+        })
+    }
+}
+
+pub(crate) struct RawResident {
+    pub(crate) person_id: i64,
+    pub(crate) resident_code: String,
+    pub(crate) my_number: String,
+    pub(crate) attributes: RawAttributes,
+}
+
+impl RawResident {
+    pub(crate) fn decode(self) -> Result<StoredResident, StoreError> {
+        let key = format!("person_id={}", self.person_id);
+        Ok(StoredResident {
+            person_id: PersonId(self.person_id),
+            resident: Resident {
+                resident_code: parse("residents", &key, "resident_code", &self.resident_code)?,
+                my_number: parse("residents", &key, "my_number", &self.my_number)?,
+                attributes: self.attributes.decode("residents", &key)?,
+            },
+        })
+    }
+}
+
+pub(crate) struct RawMember {
+    pub(crate) member_id: i64,
+    pub(crate) insurer_number: String,
+    pub(crate) symbol: String,
+    pub(crate) number: String,
+    pub(crate) branch: i64,
+    pub(crate) relationship: i64,
+    pub(crate) attributes: RawAttributes,
+    pub(crate) my_number: Option<String>,
+    pub(crate) copay_ratio: i64,
+    pub(crate) acquired_on: Date,
+    pub(crate) lost_on: Option<Date>,
+    pub(crate) person_id: Option<i64>,
+    pub(crate) link_method: Option<String>,
+}
+
+impl RawMember {
+    pub(crate) fn decode(self) -> Result<StoredMember, StoreError> {
+        let key = format!("member_id={}", self.member_id);
+        let table = "members";
+        let branch = u8::try_from(self.branch)
+            .ok()
+            .and_then(onshi_domain::id::Branch::new)
+            .ok_or_else(|| corrupt(table, &key, "branch", self.branch))?;
+        let relationship = u8::try_from(self.relationship)
+            .ok()
+            .and_then(Relationship::from_code)
+            .ok_or_else(|| corrupt(table, &key, "relationship", self.relationship))?;
+        let copay_ratio = u8::try_from(self.copay_ratio)
+            .ok()
+            .and_then(CopayRatio::new)
+            .ok_or_else(|| corrupt(table, &key, "copay_ratio", self.copay_ratio))?;
+        let my_number = match &self.my_number {
+            Some(value) => Some(parse(table, &key, "my_number", value)?),
+            None => None,
+        };
+        let link_method = match self.link_method.as_deref() {
+            None => None,
+            Some("my_number") => Some(LinkMethod::MyNumber),
+            Some(other) => return Err(corrupt(table, &key, "link_method", other)),
+        };
+        Ok(StoredMember {
+            member_id: MemberId(self.member_id),
+            member: Member {
+                key: MemberKey {
+                    insurer_number: parse(table, &key, "insurer_number", &self.insurer_number)?,
+                    symbol: parse(table, &key, "symbol", &self.symbol)?,
+                    number: parse(table, &key, "number", &self.number)?,
+                    branch,
+                },
+                relationship,
+                attributes: self.attributes.decode(table, &key)?,
+                my_number,
+                copay_ratio,
+                acquired_on: self.acquired_on,
+                lost_on: self.lost_on,
+            },
+            person_id: self.person_id.map(PersonId),
+            link_method,
+        })
+    }
+}
+
+pub(crate) fn insurer(number: &str, name: String) -> Result<Insurer, StoreError> {
+    let insurer_number: InsurerNumber = parse("insurers", number, "insurer_number", number)?;
+    Ok(Insurer { kind: insurer_number.kind(), insurer_number, name })
+}
+
+pub(crate) fn facility(code: &str, name: String, kind: &str, address: String) -> Result<Facility, StoreError> {
+    Ok(Facility {
+        code: parse("facilities", code, "facility_code", code)?,
+        kind: parse::<FacilityKind>("facilities", code, "kind", kind)?,
+        name,
+        address,
+    })
+}

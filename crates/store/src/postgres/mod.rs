@@ -1,0 +1,530 @@
+//! The PostgreSQL store, for production.
+//!
+//! Batch upserts send each column as one array and unnest it server-side
+//! (`INSERT … SELECT FROM UNNEST(…) ON CONFLICT … DO UPDATE … WHERE … IS
+//! DISTINCT FROM …`), so a batch of thousands of rows is one round trip and an
+//! unchanged row is not rewritten. If the batch hits a uniqueness conflict that
+//! is not its own key (a My Number held by another resident), the batch is
+//! retried row by row under savepoints so that only the offending rows are
+//! rejected.
+
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{AssertSqlSafe, Executor, PgPool, Postgres, Row, Transaction};
+
+use onshi_domain::Date;
+use onshi_domain::facility::Facility;
+use onshi_domain::id::{FacilityCode, MyNumber};
+use onshi_domain::insurance::{Member, MemberKey};
+use onshi_domain::registry::{Resident, ResidentCode};
+
+use crate::decode::{RawAttributes, RawMember, RawResident, mask_my_number};
+use crate::migrate::{MIGRATIONS, Migration, MigrationReport};
+use crate::{
+    Backend, BatchOutcome, Counts, Insurer, PersonId, RowConflict, Store, StoreError, StoredMember, StoredResident,
+};
+
+/// The PostgreSQL implementation of [`Store`].
+#[derive(Clone)]
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+fn db_err(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| StoreError::unavailable(context, e)
+}
+
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    err.as_database_error().and_then(|db| db.code()).is_some_and(|code| code == "23505")
+}
+
+const RESIDENT_SELECT: &str =
+    "SELECT person_id, resident_code, my_number, name_kanji, name_kana, birth_date, sex, address FROM residents";
+
+const MEMBER_SELECT: &str = "SELECT member_id, insurer_number, symbol, number, branch, relationship,
+    name_kanji, name_kana, birth_date, sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id,
+    link_method FROM members";
+
+const RESIDENT_UPSERT: &str = "
+    INSERT INTO residents (resident_code, my_number, name_kanji, name_kana, birth_date, sex, address)
+    SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::int2[], $7::text[])
+    ON CONFLICT (resident_code) DO UPDATE SET
+        my_number = EXCLUDED.my_number, name_kanji = EXCLUDED.name_kanji, name_kana = EXCLUDED.name_kana,
+        birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, address = EXCLUDED.address, updated_at = now()
+    WHERE (residents.my_number, residents.name_kanji, residents.name_kana, residents.birth_date, residents.sex,
+           residents.address)
+          IS DISTINCT FROM
+          (EXCLUDED.my_number, EXCLUDED.name_kanji, EXCLUDED.name_kana, EXCLUDED.birth_date, EXCLUDED.sex,
+           EXCLUDED.address)
+    RETURNING (xmax = 0) AS inserted, my_number";
+
+const LINK_WAITING_MEMBERS: &str = "
+    UPDATE members AS m SET person_id = r.person_id, link_method = 'my_number'
+    FROM residents AS r
+    WHERE m.person_id IS NULL AND m.my_number = r.my_number AND r.my_number = ANY($1::text[])";
+
+const INSURER_INSERT: &str = "
+    INSERT INTO insurers (insurer_number, kind)
+    SELECT DISTINCT * FROM UNNEST($1::text[], $2::text[])
+    ON CONFLICT (insurer_number) DO NOTHING";
+
+const MEMBER_UPSERT: &str = "
+    INSERT INTO members (insurer_number, symbol, number, branch, relationship, name_kanji, name_kana, birth_date,
+                         sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id, link_method)
+    SELECT u.*, r.person_id, CASE WHEN r.person_id IS NULL THEN NULL ELSE 'my_number' END
+    FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int2[], $5::int2[], $6::text[], $7::text[], $8::date[],
+                $9::int2[], $10::text[], $11::text[], $12::int2[], $13::date[], $14::date[])
+         AS u(insurer_number, symbol, number, branch, relationship, name_kanji, name_kana, birth_date, sex, address,
+              my_number, copay_ratio, acquired_on, lost_on)
+    LEFT JOIN residents AS r ON r.my_number = u.my_number
+    ON CONFLICT (insurer_number, symbol, number, branch) DO UPDATE SET
+        relationship = EXCLUDED.relationship, name_kanji = EXCLUDED.name_kanji, name_kana = EXCLUDED.name_kana,
+        birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, address = EXCLUDED.address,
+        my_number = EXCLUDED.my_number, copay_ratio = EXCLUDED.copay_ratio, acquired_on = EXCLUDED.acquired_on,
+        lost_on = EXCLUDED.lost_on, person_id = EXCLUDED.person_id, link_method = EXCLUDED.link_method,
+        updated_at = now()
+    WHERE (members.relationship, members.name_kanji, members.name_kana, members.birth_date, members.sex,
+           members.address, members.my_number, members.copay_ratio, members.acquired_on, members.lost_on,
+           members.person_id, members.link_method)
+          IS DISTINCT FROM
+          (EXCLUDED.relationship, EXCLUDED.name_kanji, EXCLUDED.name_kana, EXCLUDED.birth_date, EXCLUDED.sex,
+           EXCLUDED.address, EXCLUDED.my_number, EXCLUDED.copay_ratio, EXCLUDED.acquired_on, EXCLUDED.lost_on,
+           EXCLUDED.person_id, EXCLUDED.link_method)
+    RETURNING (xmax = 0) AS inserted, person_id IS NOT NULL AS linked";
+
+const FACILITY_UPSERT: &str = "
+    INSERT INTO facilities (facility_code, name, kind, address)
+    SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
+    ON CONFLICT (facility_code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind, address = EXCLUDED.address
+    WHERE (facilities.name, facilities.kind, facilities.address)
+          IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.address)
+    RETURNING (xmax = 0) AS inserted";
+
+/// The residents of a batch as column arrays.
+struct ResidentColumns {
+    resident_code: Vec<String>,
+    my_number: Vec<String>,
+    name_kanji: Vec<String>,
+    name_kana: Vec<String>,
+    birth_date: Vec<Date>,
+    sex: Vec<i16>,
+    address: Vec<String>,
+}
+
+impl ResidentColumns {
+    fn of(residents: &[Resident]) -> ResidentColumns {
+        ResidentColumns {
+            resident_code: residents.iter().map(|r| r.resident_code.as_str().to_owned()).collect(),
+            my_number: residents.iter().map(|r| r.my_number.as_str().to_owned()).collect(),
+            name_kanji: residents.iter().map(|r| r.attributes.name_kanji.clone()).collect(),
+            name_kana: residents.iter().map(|r| r.attributes.name_kana.clone()).collect(),
+            birth_date: residents.iter().map(|r| r.attributes.birth_date).collect(),
+            sex: residents.iter().map(|r| i16::from(r.attributes.sex.code())).collect(),
+            address: residents.iter().map(|r| r.attributes.address.clone()).collect(),
+        }
+    }
+
+    async fn upsert(self, tx: &mut Transaction<'static, Postgres>) -> Result<BatchOutcome, sqlx::Error> {
+        let n = self.resident_code.len();
+        let rows = sqlx::query(RESIDENT_UPSERT)
+            .bind(self.resident_code)
+            .bind(self.my_number)
+            .bind(self.name_kanji)
+            .bind(self.name_kana)
+            .bind(self.birth_date)
+            .bind(self.sex)
+            .bind(self.address)
+            .fetch_all(&mut **tx)
+            .await?;
+        let mut outcome = BatchOutcome { unchanged: (n - rows.len()) as u64, ..BatchOutcome::default() };
+        let mut written_numbers = Vec::with_capacity(rows.len());
+        for row in rows {
+            if row.try_get::<bool, _>("inserted")? {
+                outcome.inserted += 1;
+            } else {
+                outcome.updated += 1;
+            }
+            written_numbers.push(row.try_get::<String, _>("my_number")?);
+        }
+        if !written_numbers.is_empty() {
+            outcome.linked = sqlx::query(LINK_WAITING_MEMBERS).bind(written_numbers).execute(&mut **tx).await?.rows_affected();
+        }
+        Ok(outcome)
+    }
+}
+
+impl PostgresStore {
+    /// Connect to `postgres://…`.
+    pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        Self::connect_in_schema(url, None).await
+    }
+
+    /// Connect with every session's `search_path` set to `schema` (created if
+    /// missing). Tests use it to give each case a database of its own.
+    pub async fn connect_in_schema(url: &str, schema: Option<&str>) -> Result<PostgresStore, StoreError> {
+        let options: PgConnectOptions =
+            url.parse().map_err(|e: sqlx::Error| StoreError::BadUrl { url: redact(url), reason: e.to_string() })?;
+        if let Some(schema) = schema {
+            if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(StoreError::BadUrl { url: redact(url), reason: format!("schema name {schema:?} must be [A-Za-z0-9_]") });
+            }
+            let bootstrap = PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(options.clone())
+                .await
+                .map_err(db_err("connecting to PostgreSQL"))?;
+            bootstrap
+                .execute(AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {schema}")))
+                .await
+                .map_err(db_err("creating the schema"))?;
+            bootstrap.close().await;
+        }
+        let options = match schema {
+            Some(schema) => options.options([("search_path", schema)]),
+            None => options,
+        };
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError::unavailable(format!("connecting to PostgreSQL at {}", redact(url)), e))?;
+        Ok(PostgresStore { pool })
+    }
+
+    /// Drop and recreate `schema` (tests only: each case starts empty).
+    pub async fn reset_schema_for_tests(&self, schema: &str) -> Result<(), StoreError> {
+        if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(StoreError::Conflict { what: format!("schema name {schema:?} must be [A-Za-z0-9_]") });
+        }
+        sqlx::raw_sql(AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};")))
+            .execute(&self.pool)
+            .await
+            .map_err(db_err("resetting the test schema"))?;
+        Ok(())
+    }
+
+    async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        self.pool.begin().await.map_err(db_err("starting a transaction"))
+    }
+
+    /// Row-by-row fallback: each resident under its own savepoint, so that
+    /// a conflicting row is rejected and the others are written.
+    async fn upsert_residents_one_by_one(&self, residents: &[Resident]) -> Result<BatchOutcome, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut outcome = BatchOutcome::default();
+        for (idx, resident) in residents.iter().enumerate() {
+            sqlx::query("SAVEPOINT one_row").execute(&mut *tx).await.map_err(db_err("starting a savepoint"))?;
+            match ResidentColumns::of(std::slice::from_ref(resident)).upsert(&mut tx).await {
+                Ok(one) => outcome.absorb(one, idx),
+                Err(e) if is_unique_violation(&e) => {
+                    sqlx::query("ROLLBACK TO SAVEPOINT one_row")
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err("rolling back a savepoint"))?;
+                    let holder: String = sqlx::query_scalar("SELECT resident_code FROM residents WHERE my_number = $1")
+                        .bind(resident.my_number.as_str())
+                        .fetch_one(&mut *tx)
+                        .await
+                        .map_err(db_err("looking up the holder of a My Number"))?;
+                    outcome.rejected.push((
+                        idx,
+                        RowConflict::MyNumberTaken { my_number: mask_my_number(resident.my_number.as_str()), holder },
+                    ));
+                }
+                Err(e) => return Err(StoreError::unavailable("upserting a resident", e)),
+            }
+            sqlx::query("RELEASE SAVEPOINT one_row").execute(&mut *tx).await.map_err(db_err("releasing a savepoint"))?;
+        }
+        tx.commit().await.map_err(db_err("committing residents"))?;
+        Ok(outcome)
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub(crate) fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &userinfo[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn attributes(row: &PgRow, first: usize) -> Result<RawAttributes, sqlx::Error> {
+    Ok(RawAttributes {
+        name_kanji: row.try_get(first)?,
+        name_kana: row.try_get(first + 1)?,
+        birth_date: row.try_get(first + 2)?,
+        sex: i64::from(row.try_get::<i16, _>(first + 3)?),
+        address: row.try_get(first + 4)?,
+    })
+}
+
+fn resident_raw(row: &PgRow) -> Result<RawResident, sqlx::Error> {
+    Ok(RawResident {
+        person_id: row.try_get(0)?,
+        resident_code: row.try_get(1)?,
+        my_number: row.try_get(2)?,
+        attributes: attributes(row, 3)?,
+    })
+}
+
+fn member_raw(row: &PgRow) -> Result<RawMember, sqlx::Error> {
+    Ok(RawMember {
+        member_id: row.try_get(0)?,
+        insurer_number: row.try_get(1)?,
+        symbol: row.try_get(2)?,
+        number: row.try_get(3)?,
+        branch: i64::from(row.try_get::<i16, _>(4)?),
+        relationship: i64::from(row.try_get::<i16, _>(5)?),
+        attributes: attributes(row, 6)?,
+        my_number: row.try_get(11)?,
+        copay_ratio: i64::from(row.try_get::<i16, _>(12)?),
+        acquired_on: row.try_get(13)?,
+        lost_on: row.try_get(14)?,
+        person_id: row.try_get(15)?,
+        link_method: row.try_get(16)?,
+    })
+}
+
+#[async_trait::async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT count(*) FROM schema_migrations").execute(&self.pool).await.map_err(db_err("ping"))?;
+        Ok(())
+    }
+
+    async fn migrate(&self) -> Result<MigrationReport, StoreError> {
+        let mut tx = self.begin().await?;
+        // One migrator at a time across every process sharing the database.
+        sqlx::query("SELECT pg_advisory_xact_lock(7301500001)")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("taking the migration lock"))?;
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (
+                 version BIGINT PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+        )
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err("creating schema_migrations"))?;
+        let mut report = MigrationReport::default();
+        for migration in MIGRATIONS {
+            let checksum = Migration::checksum(migration.postgres);
+            let applied: Option<String> = sqlx::query_scalar("SELECT checksum FROM schema_migrations WHERE version = $1")
+                .bind(migration.version)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db_err("reading schema_migrations"))?;
+            match applied {
+                Some(found) if found == checksum => report.already += 1,
+                Some(found) => {
+                    return Err(StoreError::Migration {
+                        name: migration.name.to_owned(),
+                        reason: format!("it was applied with checksum {found} but the shipped text has {checksum}; migrations are forward-only, add a new one instead of editing"),
+                    });
+                }
+                None => {
+                    sqlx::raw_sql(migration.postgres).execute(&mut *tx).await.map_err(|e| StoreError::Migration {
+                        name: migration.name.to_owned(),
+                        reason: e.to_string(),
+                    })?;
+                    sqlx::query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)")
+                        .bind(migration.version)
+                        .bind(migration.name)
+                        .bind(checksum)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db_err("recording a migration"))?;
+                    report.applied.push(migration.name);
+                }
+            }
+        }
+        tx.commit().await.map_err(db_err("committing migrations"))?;
+        Ok(report)
+    }
+
+    async fn upsert_residents(&self, residents: &[Resident]) -> Result<BatchOutcome, StoreError> {
+        let mut tx = self.begin().await?;
+        match ResidentColumns::of(residents).upsert(&mut tx).await {
+            Ok(outcome) => {
+                tx.commit().await.map_err(db_err("committing residents"))?;
+                Ok(outcome)
+            }
+            Err(e) if is_unique_violation(&e) => {
+                tx.rollback().await.map_err(db_err("rolling back residents"))?;
+                self.upsert_residents_one_by_one(residents).await
+            }
+            Err(e) => Err(StoreError::unavailable("upserting residents", e)),
+        }
+    }
+
+    async fn upsert_members(&self, members: &[Member]) -> Result<BatchOutcome, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut insurers: Vec<(String, &'static str)> = members
+            .iter()
+            .map(|m| (m.key.insurer_number.as_str().to_owned(), m.key.insurer_number.kind().code()))
+            .collect();
+        insurers.sort_unstable();
+        insurers.dedup();
+        let (numbers, kinds): (Vec<String>, Vec<&str>) = insurers.into_iter().unzip();
+        sqlx::query(INSURER_INSERT)
+            .bind(numbers)
+            .bind(kinds)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err("registering insurers"))?;
+        let rows = sqlx::query(MEMBER_UPSERT)
+            .bind(members.iter().map(|m| m.key.insurer_number.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| m.key.symbol.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| m.key.number.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| i16::from(m.key.branch.value())).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| i16::from(m.relationship.code())).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| m.attributes.name_kanji.clone()).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| m.attributes.name_kana.clone()).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| m.attributes.birth_date).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| i16::from(m.attributes.sex.code())).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| m.attributes.address.clone()).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| m.my_number.as_ref().map(|n| n.as_str().to_owned())).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| i16::from(m.copay_ratio.tenths())).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| m.acquired_on).collect::<Vec<_>>())
+            .bind(members.iter().map(|m| m.lost_on).collect::<Vec<_>>())
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db_err("upserting members"))?;
+        let mut outcome = BatchOutcome { unchanged: (members.len() - rows.len()) as u64, ..BatchOutcome::default() };
+        for row in rows {
+            if row.try_get::<bool, _>("inserted").map_err(db_err("reading the upsert result"))? {
+                outcome.inserted += 1;
+            } else {
+                outcome.updated += 1;
+            }
+            if row.try_get::<bool, _>("linked").map_err(db_err("reading the upsert result"))? {
+                outcome.linked += 1;
+            }
+        }
+        tx.commit().await.map_err(db_err("committing members"))?;
+        Ok(outcome)
+    }
+
+    async fn upsert_facilities(&self, facilities: &[Facility]) -> Result<BatchOutcome, StoreError> {
+        let rows = sqlx::query(FACILITY_UPSERT)
+            .bind(facilities.iter().map(|f| f.code.as_str().to_owned()).collect::<Vec<_>>())
+            .bind(facilities.iter().map(|f| f.name.clone()).collect::<Vec<_>>())
+            .bind(facilities.iter().map(|f| f.kind.code()).collect::<Vec<_>>())
+            .bind(facilities.iter().map(|f| f.address.clone()).collect::<Vec<_>>())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err("upserting facilities"))?;
+        let mut outcome = BatchOutcome { unchanged: (facilities.len() - rows.len()) as u64, ..BatchOutcome::default() };
+        for row in rows {
+            if row.try_get::<bool, _>("inserted").map_err(db_err("reading the upsert result"))? {
+                outcome.inserted += 1;
+            } else {
+                outcome.updated += 1;
+            }
+        }
+        Ok(outcome)
+    }
+
+    async fn resident_by_code(&self, code: &ResidentCode) -> Result<Option<StoredResident>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!("{RESIDENT_SELECT} WHERE resident_code = $1")))
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err("reading a resident"))?;
+        row.map(|row| resident_raw(&row).map_err(db_err("decoding a resident"))?.decode()).transpose()
+    }
+
+    async fn resident_by_my_number(&self, my_number: &MyNumber) -> Result<Option<StoredResident>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!("{RESIDENT_SELECT} WHERE my_number = $1")))
+            .bind(my_number.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err("reading a resident"))?;
+        row.map(|row| resident_raw(&row).map_err(db_err("decoding a resident"))?.decode()).transpose()
+    }
+
+    async fn member_by_key(&self, key: &MemberKey) -> Result<Option<StoredMember>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "{MEMBER_SELECT} WHERE insurer_number = $1 AND symbol = $2 AND number = $3 AND branch = $4"
+        )))
+        .bind(key.insurer_number.as_str())
+        .bind(key.symbol.as_str())
+        .bind(key.number.as_str())
+        .bind(i16::from(key.branch.value()))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err("reading a member"))?;
+        row.map(|row| member_raw(&row).map_err(db_err("decoding a member"))?.decode()).transpose()
+    }
+
+    async fn members_of_person(&self, person_id: PersonId) -> Result<Vec<StoredMember>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!("{MEMBER_SELECT} WHERE person_id = $1 ORDER BY acquired_on, member_id")))
+            .bind(person_id.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err("reading members"))?;
+        rows.iter().map(|row| member_raw(row).map_err(db_err("decoding a member"))?.decode()).collect()
+    }
+
+    async fn insurers(&self) -> Result<Vec<Insurer>, StoreError> {
+        let rows = sqlx::query("SELECT insurer_number, name FROM insurers ORDER BY insurer_number")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err("reading insurers"))?;
+        rows.iter()
+            .map(|row| {
+                let number: String = row.try_get(0).map_err(db_err("decoding an insurer"))?;
+                crate::decode::insurer(&number, row.try_get(1).map_err(db_err("decoding an insurer"))?)
+            })
+            .collect()
+    }
+
+    async fn facility(&self, code: &FacilityCode) -> Result<Option<Facility>, StoreError> {
+        let row = sqlx::query("SELECT facility_code, name, kind, address FROM facilities WHERE facility_code = $1")
+            .bind(code.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err("reading a facility"))?;
+        row.map(|row| {
+            let get = |idx: usize| row.try_get::<String, _>(idx).map_err(db_err("decoding a facility"));
+            crate::decode::facility(&get(0)?, get(1)?, &get(2)?, get(3)?)
+        })
+        .transpose()
+    }
+
+    async fn counts(&self, today: Date) -> Result<Counts, StoreError> {
+        let row = sqlx::query(
+            "SELECT (SELECT count(*) FROM residents), (SELECT count(*) FROM insurers),
+                    (SELECT count(*) FROM members), (SELECT count(*) FROM members WHERE person_id IS NOT NULL),
+                    (SELECT count(*) FROM members WHERE acquired_on <= $1 AND (lost_on IS NULL OR lost_on > $1)),
+                    (SELECT count(*) FROM facilities)",
+        )
+        .bind(today)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_err("counting rows"))?;
+        let get = |idx: usize| row.try_get::<i64, _>(idx).map(|n| n as u64).map_err(db_err("decoding counts"));
+        Ok(Counts {
+            residents: get(0)?,
+            insurers: get(1)?,
+            members: get(2)?,
+            members_linked: get(3)?,
+            members_eligible_today: get(4)?,
+            facilities: get(5)?,
+        })
+    }
+}

@@ -1,0 +1,526 @@
+//! The SQLite store: one file in WAL mode, one writer connection and a few
+//! readers. The embedded default, used by the demo and most tests.
+//!
+//! rusqlite is synchronous; every call runs on tokio's blocking pool so the
+//! server's reactor never waits on the disk. Upserts are row by row with
+//! cached prepared statements inside one transaction per batch, which is both
+//! the fastest way to load SQLite and what makes per-row conflicts reportable.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+
+use onshi_domain::Date;
+use onshi_domain::facility::Facility;
+use onshi_domain::id::{FacilityCode, MyNumber};
+use onshi_domain::insurance::{Member, MemberKey};
+use onshi_domain::registry::{Resident, ResidentCode};
+
+use crate::migrate::{MIGRATIONS, Migration, MigrationReport};
+use crate::{
+    Backend, BatchOutcome, Counts, Insurer, PersonId, RowConflict, Store, StoreError, StoredMember, StoredResident,
+};
+
+mod rows;
+
+const READERS: usize = 4;
+
+/// The SQLite implementation of [`Store`].
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    writer: Mutex<Connection>,
+    /// Empty for an in-memory database, where every connection would see a
+    /// database of its own; reads then use the writer.
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+impl SqliteStore {
+    /// Open `sqlite://PATH` (the file and its directory are created if
+    /// missing) or `sqlite::memory:`.
+    pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
+        let url = url.to_owned();
+        tokio::task::spawn_blocking(move || Self::open_blocking(&url))
+            .await
+            .map_err(|join| StoreError::unavailable("opening the SQLite database", join))?
+    }
+
+    fn open_blocking(url: &str) -> Result<SqliteStore, StoreError> {
+        let bad = |reason: &str| StoreError::BadUrl { url: url.to_owned(), reason: reason.to_owned() };
+        if url == "sqlite::memory:" || url == "sqlite://:memory:" {
+            let conn = Connection::open_in_memory().map_err(|e| StoreError::unavailable("opening :memory:", e))?;
+            configure(&conn, false)?;
+            return Ok(SqliteStore {
+                inner: Arc::new(Inner { writer: Mutex::new(conn), readers: Vec::new(), next_reader: AtomicUsize::new(0) }),
+            });
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .ok_or_else(|| bad("expected sqlite://PATH"))?;
+        let path = path.split('?').next().unwrap_or(path);
+        if path.is_empty() {
+            return Err(bad("the path is empty"));
+        }
+        let path = Path::new(path);
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)
+                .map_err(|e| StoreError::unavailable(format!("creating the directory {}", parent.display()), e))?;
+        }
+        let writer =
+            Connection::open(path).map_err(|e| StoreError::unavailable(format!("opening {}", path.display()), e))?;
+        configure(&writer, true)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
+            )
+            .map_err(|e| StoreError::unavailable(format!("opening {} for reading", path.display()), e))?;
+            reader.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| StoreError::unavailable("pragma", e))?;
+            readers.push(Mutex::new(reader));
+        }
+        Ok(SqliteStore { inner: Arc::new(Inner { writer: Mutex::new(writer), readers, next_reader: AtomicUsize::new(0) }) })
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(|join| StoreError::unavailable("a database task failed", join))?
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        tokio::task::spawn_blocking(move || {
+            if inner.readers.is_empty() {
+                let conn = inner.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                return f(&conn);
+            }
+            let idx = inner.next_reader.fetch_add(1, Ordering::Relaxed) % inner.readers.len();
+            let conn = inner.readers[idx].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&conn)
+        })
+        .await
+        .map_err(|join| StoreError::unavailable("a database task failed", join))?
+    }
+}
+
+fn configure(conn: &Connection, file: bool) -> Result<(), StoreError> {
+    let pragmas = if file {
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;"
+    } else {
+        "PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;"
+    };
+    conn.execute_batch(pragmas).map_err(|e| StoreError::unavailable("setting pragmas", e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| StoreError::unavailable("setting busy_timeout", e))
+}
+
+pub(super) fn db_err(context: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    move |e| StoreError::unavailable(context, e)
+}
+
+fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
+}
+
+fn my_number_holder(tx: &Connection, my_number: &str) -> Result<RowConflict, StoreError> {
+    let holder: String = tx
+        .query_row("SELECT resident_code FROM residents WHERE my_number = ?1", [my_number], |row| row.get(0))
+        .map_err(db_err("looking up the holder of a My Number"))?;
+    Ok(RowConflict::MyNumberTaken { my_number: crate::decode::mask_my_number(my_number), holder })
+}
+
+fn apply_migrations(conn: &mut Connection) -> Result<MigrationReport, StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL,
+             applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))",
+    )
+    .map_err(db_err("creating schema_migrations"))?;
+    let mut report = MigrationReport::default();
+    for migration in MIGRATIONS {
+        let checksum = Migration::checksum(migration.sqlite);
+        let applied: Option<String> = conn
+            .query_row("SELECT checksum FROM schema_migrations WHERE version = ?1", [migration.version], |row| row.get(0))
+            .optional()
+            .map_err(db_err("reading schema_migrations"))?;
+        match applied {
+            Some(found) if found == checksum => report.already += 1,
+            Some(found) => {
+                return Err(StoreError::Migration {
+                    name: migration.name.to_owned(),
+                    reason: format!("it was applied with checksum {found} but the shipped text has {checksum}; migrations are forward-only, add a new one instead of editing"),
+                });
+            }
+            None => {
+                let tx = conn.transaction().map_err(db_err("starting a migration"))?;
+                tx.execute_batch(migration.sqlite).map_err(|e| StoreError::Migration {
+                    name: migration.name.to_owned(),
+                    reason: e.to_string(),
+                })?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, name, checksum) VALUES (?1, ?2, ?3)",
+                    params![migration.version, migration.name, checksum],
+                )
+                .map_err(db_err("recording a migration"))?;
+                tx.commit().map_err(db_err("committing a migration"))?;
+                report.applied.push(migration.name);
+            }
+        }
+    }
+    Ok(report)
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> Backend {
+        Backend::Sqlite
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|conn| {
+            conn.query_row("SELECT count(*) FROM schema_migrations", [], |row| row.get::<_, i64>(0))
+                .map_err(db_err("ping"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn migrate(&self) -> Result<MigrationReport, StoreError> {
+        self.write(apply_migrations).await
+    }
+
+    async fn upsert_residents(&self, residents: &[Resident]) -> Result<BatchOutcome, StoreError> {
+        let residents = residents.to_vec();
+        self.write(move |conn| {
+            let tx = conn.transaction().map_err(db_err("starting a transaction"))?;
+            let mut outcome = BatchOutcome::default();
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO residents (resident_code, my_number, name_kanji, name_kana, birth_date, sex, address)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (resident_code) DO NOTHING",
+                    )
+                    .map_err(db_err("preparing the resident insert"))?;
+                let mut update = tx
+                    .prepare_cached(
+                        "UPDATE residents SET my_number = ?2, name_kanji = ?3, name_kana = ?4, birth_date = ?5,
+                                sex = ?6, address = ?7, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                         WHERE resident_code = ?1 AND (my_number IS NOT ?2 OR name_kanji IS NOT ?3 OR
+                               name_kana IS NOT ?4 OR birth_date IS NOT ?5 OR sex IS NOT ?6 OR address IS NOT ?7)",
+                    )
+                    .map_err(db_err("preparing the resident update"))?;
+                let mut link = tx
+                    .prepare_cached(
+                        "UPDATE members SET person_id = (SELECT person_id FROM residents WHERE resident_code = ?1),
+                                link_method = 'my_number'
+                         WHERE person_id IS NULL AND my_number = ?2",
+                    )
+                    .map_err(db_err("preparing the member link"))?;
+                for (idx, resident) in residents.iter().enumerate() {
+                    let attrs = &resident.attributes;
+                    let birth = rows::iso(attrs.birth_date);
+                    let values = params![
+                        resident.resident_code.as_str(),
+                        resident.my_number.as_str(),
+                        attrs.name_kanji,
+                        attrs.name_kana,
+                        birth,
+                        attrs.sex.code(),
+                        attrs.address
+                    ];
+                    let written = match insert.execute(values) {
+                        Ok(1) => {
+                            outcome.inserted += 1;
+                            true
+                        }
+                        Ok(_) => match update.execute(values) {
+                            Ok(1) => {
+                                outcome.updated += 1;
+                                true
+                            }
+                            Ok(_) => {
+                                outcome.unchanged += 1;
+                                false
+                            }
+                            Err(e) if is_unique_violation(&e) => {
+                                outcome.rejected.push((idx, my_number_holder(&tx, resident.my_number.as_str())?));
+                                false
+                            }
+                            Err(e) => return Err(StoreError::unavailable("updating a resident", e)),
+                        },
+                        Err(e) if is_unique_violation(&e) => {
+                            outcome.rejected.push((idx, my_number_holder(&tx, resident.my_number.as_str())?));
+                            false
+                        }
+                        Err(e) => return Err(StoreError::unavailable("inserting a resident", e)),
+                    };
+                    if written {
+                        outcome.linked += link
+                            .execute(params![resident.resident_code.as_str(), resident.my_number.as_str()])
+                            .map_err(db_err("linking waiting members"))? as u64;
+                    }
+                }
+            }
+            tx.commit().map_err(db_err("committing residents"))?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn upsert_members(&self, members: &[Member]) -> Result<BatchOutcome, StoreError> {
+        let members = members.to_vec();
+        self.write(move |conn| {
+            let tx = conn.transaction().map_err(db_err("starting a transaction"))?;
+            let mut outcome = BatchOutcome::default();
+            {
+                let mut insurer = tx
+                    .prepare_cached(
+                        "INSERT INTO insurers (insurer_number, kind) VALUES (?1, ?2) ON CONFLICT (insurer_number) DO NOTHING",
+                    )
+                    .map_err(db_err("preparing the insurer insert"))?;
+                let mut person = tx
+                    .prepare_cached("SELECT person_id FROM residents WHERE my_number = ?1")
+                    .map_err(db_err("preparing the person lookup"))?;
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO members (insurer_number, symbol, number, branch, relationship, name_kanji, name_kana,
+                                birth_date, sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id, link_method)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                         ON CONFLICT (insurer_number, symbol, number, branch) DO NOTHING",
+                    )
+                    .map_err(db_err("preparing the member insert"))?;
+                let mut update = tx
+                    .prepare_cached(
+                        "UPDATE members SET relationship = ?5, name_kanji = ?6, name_kana = ?7, birth_date = ?8, sex = ?9,
+                                address = ?10, my_number = ?11, copay_ratio = ?12, acquired_on = ?13, lost_on = ?14,
+                                person_id = ?15, link_method = ?16, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+                         WHERE insurer_number = ?1 AND symbol = ?2 AND number = ?3 AND branch = ?4 AND (
+                               relationship IS NOT ?5 OR name_kanji IS NOT ?6 OR name_kana IS NOT ?7 OR
+                               birth_date IS NOT ?8 OR sex IS NOT ?9 OR address IS NOT ?10 OR my_number IS NOT ?11 OR
+                               copay_ratio IS NOT ?12 OR acquired_on IS NOT ?13 OR lost_on IS NOT ?14 OR
+                               person_id IS NOT ?15 OR link_method IS NOT ?16)",
+                    )
+                    .map_err(db_err("preparing the member update"))?;
+                let mut seen_insurers = std::collections::HashSet::new();
+                for member in &members {
+                    let key = &member.key;
+                    if seen_insurers.insert(key.insurer_number.clone()) {
+                        insurer
+                            .execute(params![key.insurer_number.as_str(), key.insurer_number.kind().code()])
+                            .map_err(db_err("registering an insurer"))?;
+                    }
+                    let person_id: Option<i64> = match &member.my_number {
+                        Some(my_number) => person
+                            .query_row([my_number.as_str()], |row| row.get(0))
+                            .optional()
+                            .map_err(db_err("looking up a person by My Number"))?,
+                        None => None,
+                    };
+                    let link_method = person_id.map(|_| "my_number");
+                    let attrs = &member.attributes;
+                    let values = params![
+                        key.insurer_number.as_str(),
+                        key.symbol.as_str(),
+                        key.number.as_str(),
+                        key.branch.value(),
+                        member.relationship.code(),
+                        attrs.name_kanji,
+                        attrs.name_kana,
+                        rows::iso(attrs.birth_date),
+                        attrs.sex.code(),
+                        attrs.address,
+                        member.my_number.as_ref().map(MyNumber::as_str),
+                        member.copay_ratio.tenths(),
+                        rows::iso(member.acquired_on),
+                        member.lost_on.map(rows::iso),
+                        person_id,
+                        link_method
+                    ];
+                    let written = if insert.execute(values).map_err(db_err("inserting a member"))? == 1 {
+                        outcome.inserted += 1;
+                        true
+                    } else if update.execute(values).map_err(db_err("updating a member"))? == 1 {
+                        outcome.updated += 1;
+                        true
+                    } else {
+                        outcome.unchanged += 1;
+                        false
+                    };
+                    if written && person_id.is_some() {
+                        outcome.linked += 1;
+                    }
+                }
+            }
+            tx.commit().map_err(db_err("committing members"))?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn upsert_facilities(&self, facilities: &[Facility]) -> Result<BatchOutcome, StoreError> {
+        let facilities = facilities.to_vec();
+        self.write(move |conn| {
+            let tx = conn.transaction().map_err(db_err("starting a transaction"))?;
+            let mut outcome = BatchOutcome::default();
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO facilities (facility_code, name, kind, address) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (facility_code) DO NOTHING",
+                    )
+                    .map_err(db_err("preparing the facility insert"))?;
+                let mut update = tx
+                    .prepare_cached(
+                        "UPDATE facilities SET name = ?2, kind = ?3, address = ?4
+                         WHERE facility_code = ?1 AND (name IS NOT ?2 OR kind IS NOT ?3 OR address IS NOT ?4)",
+                    )
+                    .map_err(db_err("preparing the facility update"))?;
+                for facility in &facilities {
+                    let values = params![facility.code.as_str(), facility.name, facility.kind.code(), facility.address];
+                    if insert.execute(values).map_err(db_err("inserting a facility"))? == 1 {
+                        outcome.inserted += 1;
+                    } else if update.execute(values).map_err(db_err("updating a facility"))? == 1 {
+                        outcome.updated += 1;
+                    } else {
+                        outcome.unchanged += 1;
+                    }
+                }
+            }
+            tx.commit().map_err(db_err("committing facilities"))?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn resident_by_code(&self, code: &ResidentCode) -> Result<Option<StoredResident>, StoreError> {
+        let code = code.as_str().to_owned();
+        self.read(move |conn| {
+            let sql = format!("{} WHERE resident_code = ?1", rows::RESIDENT_SELECT);
+            conn.query_row(&sql, [code], rows::resident_raw).optional().map_err(db_err("reading a resident"))?
+                .map(rows::RawResident::decode)
+                .transpose()
+        })
+        .await
+    }
+
+    async fn resident_by_my_number(&self, my_number: &MyNumber) -> Result<Option<StoredResident>, StoreError> {
+        let my_number = my_number.as_str().to_owned();
+        self.read(move |conn| {
+            let sql = format!("{} WHERE my_number = ?1", rows::RESIDENT_SELECT);
+            conn.query_row(&sql, [my_number], rows::resident_raw).optional().map_err(db_err("reading a resident"))?
+                .map(rows::RawResident::decode)
+                .transpose()
+        })
+        .await
+    }
+
+    async fn member_by_key(&self, key: &MemberKey) -> Result<Option<StoredMember>, StoreError> {
+        let key = key.clone();
+        self.read(move |conn| {
+            let sql = format!(
+                "{} WHERE insurer_number = ?1 AND symbol = ?2 AND number = ?3 AND branch = ?4",
+                rows::MEMBER_SELECT
+            );
+            conn.query_row(
+                &sql,
+                params![key.insurer_number.as_str(), key.symbol.as_str(), key.number.as_str(), key.branch.value()],
+                rows::member_raw,
+            )
+            .optional()
+            .map_err(db_err("reading a member"))?
+            .map(rows::RawMember::decode)
+            .transpose()
+        })
+        .await
+    }
+
+    async fn members_of_person(&self, person_id: PersonId) -> Result<Vec<StoredMember>, StoreError> {
+        self.read(move |conn| {
+            let sql = format!("{} WHERE person_id = ?1 ORDER BY acquired_on, member_id", rows::MEMBER_SELECT);
+            let mut stmt = conn.prepare_cached(&sql).map_err(db_err("preparing the members query"))?;
+            let raws = stmt
+                .query_map([person_id.0], rows::member_raw)
+                .map_err(db_err("reading members"))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_err("reading members"))?;
+            raws.into_iter().map(rows::RawMember::decode).collect()
+        })
+        .await
+    }
+
+    async fn insurers(&self) -> Result<Vec<Insurer>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn
+                .prepare_cached("SELECT insurer_number, name FROM insurers ORDER BY insurer_number")
+                .map_err(db_err("preparing the insurers query"))?;
+            let raws = stmt
+                .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))
+                .map_err(db_err("reading insurers"))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_err("reading insurers"))?;
+            raws.into_iter().map(|(number, name)| rows::insurer(&number, name)).collect()
+        })
+        .await
+    }
+
+    async fn facility(&self, code: &FacilityCode) -> Result<Option<Facility>, StoreError> {
+        let code = code.as_str().to_owned();
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT facility_code, name, kind, address FROM facilities WHERE facility_code = ?1",
+                [code],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()
+            .map_err(db_err("reading a facility"))?
+            .map(|(code, name, kind, address): (String, String, String, String)| rows::facility(&code, name, &kind, address))
+            .transpose()
+        })
+        .await
+    }
+
+    async fn counts(&self, today: Date) -> Result<Counts, StoreError> {
+        let today = rows::iso(today);
+        self.read(move |conn| {
+            conn.query_row(
+                "SELECT (SELECT count(*) FROM residents), (SELECT count(*) FROM insurers),
+                        (SELECT count(*) FROM members), (SELECT count(*) FROM members WHERE person_id IS NOT NULL),
+                        (SELECT count(*) FROM members WHERE acquired_on <= ?1 AND (lost_on IS NULL OR lost_on > ?1)),
+                        (SELECT count(*) FROM facilities)",
+                [today],
+                |row| {
+                    Ok(Counts {
+                        residents: row.get::<_, i64>(0)? as u64,
+                        insurers: row.get::<_, i64>(1)? as u64,
+                        members: row.get::<_, i64>(2)? as u64,
+                        members_linked: row.get::<_, i64>(3)? as u64,
+                        members_eligible_today: row.get::<_, i64>(4)? as u64,
+                        facilities: row.get::<_, i64>(5)? as u64,
+                    })
+                },
+            )
+            .map_err(db_err("counting rows"))
+        })
+        .await
+    }
+}

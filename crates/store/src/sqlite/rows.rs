@@ -1,0 +1,85 @@
+//! SQLite row readers and value formats: dates are ISO `YYYY-MM-DD` text.
+
+use chrono::Datelike;
+use rusqlite::Row;
+use rusqlite::types::{FromSqlError, Type};
+
+use onshi_domain::Date;
+
+pub(super) use crate::decode::{RawMember, RawResident, facility, insurer};
+use crate::decode::RawAttributes;
+
+pub(super) const RESIDENT_SELECT: &str =
+    "SELECT person_id, resident_code, my_number, name_kanji, name_kana, birth_date, sex, address FROM residents";
+
+pub(super) const MEMBER_SELECT: &str = "SELECT member_id, insurer_number, symbol, number, branch, relationship,
+    name_kanji, name_kana, birth_date, sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id,
+    link_method FROM members";
+
+/// ISO date text, written without going through a formatter (hot path).
+pub(super) fn iso(date: Date) -> String {
+    let (year, month, day) = (date.year(), date.month(), date.day());
+    let mut out = String::with_capacity(10);
+    out.push_str(&format!("{year:04}"));
+    out.push('-');
+    out.push(char::from(b'0' + (month / 10) as u8));
+    out.push(char::from(b'0' + (month % 10) as u8));
+    out.push('-');
+    out.push(char::from(b'0' + (day / 10) as u8));
+    out.push(char::from(b'0' + (day % 10) as u8));
+    out
+}
+
+fn date_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Date> {
+    let text: String = row.get(idx)?;
+    Date::parse_from_str(&text, "%Y-%m-%d")
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+}
+
+fn opt_date_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Date>> {
+    match row.get::<_, Option<String>>(idx)? {
+        None => Ok(None),
+        Some(text) => Date::parse_from_str(&text, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(FromSqlError::Other(Box::new(e))))),
+    }
+}
+
+pub(super) fn resident_raw(row: &Row<'_>) -> rusqlite::Result<RawResident> {
+    Ok(RawResident {
+        person_id: row.get(0)?,
+        resident_code: row.get(1)?,
+        my_number: row.get(2)?,
+        attributes: RawAttributes {
+            name_kanji: row.get(3)?,
+            name_kana: row.get(4)?,
+            birth_date: date_at(row, 5)?,
+            sex: row.get(6)?,
+            address: row.get(7)?,
+        },
+    })
+}
+
+pub(super) fn member_raw(row: &Row<'_>) -> rusqlite::Result<RawMember> {
+    Ok(RawMember {
+        member_id: row.get(0)?,
+        insurer_number: row.get(1)?,
+        symbol: row.get(2)?,
+        number: row.get(3)?,
+        branch: row.get(4)?,
+        relationship: row.get(5)?,
+        attributes: RawAttributes {
+            name_kanji: row.get(6)?,
+            name_kana: row.get(7)?,
+            birth_date: date_at(row, 8)?,
+            sex: row.get(9)?,
+            address: row.get(10)?,
+        },
+        my_number: row.get(11)?,
+        copay_ratio: row.get(12)?,
+        acquired_on: date_at(row, 13)?,
+        lost_on: opt_date_at(row, 14)?,
+        person_id: row.get(15)?,
+        link_method: row.get(16)?,
+    })
+}
