@@ -10,7 +10,9 @@
 pub struct Migration {
     pub version: i64,
     pub name: &'static str,
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))] // read only by the SQLite backend
     pub(crate) sqlite: &'static str,
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))] // read only by the PostgreSQL backend
     pub(crate) postgres: &'static str,
 }
 
