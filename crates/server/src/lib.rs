@@ -1,1 +1,171 @@
-//! placeholder
+//! The HTTP server of onshi: [`router`] builds the whole application as one
+//! axum `Router` over an [`AppState`]; [`serve`] binds it and shuts it down
+//! gracefully. Configuration ([`config`]) and logging ([`init_tracing`]) live
+//! here too, because the server is their first user.
+//!
+//! Layout: one module per audience, each with `fn router() -> Router<AppState>`
+//! (only `admin` so far), plus the operational routes (`health`,
+//! `telemetry`'s `/metrics`, `openapi`) and the landing page. Audiences never
+//! call each other; what they share lives in `extract`, `error` and `state`.
+//!
+//! Routes:
+//!
+//! | route | module | audience |
+//! | --- | --- | --- |
+//! | `GET /` | `landing` | anyone (Japanese page) |
+//! | `GET /healthz`, `GET /readyz` | `health` | orchestrators |
+//! | `GET /metrics` | `telemetry` | Prometheus |
+//! | `GET /openapi.json` | `openapi` | API clients |
+//! | `GET /admin/stats` | `admin` | operators (bearer token) |
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::error_handling::HandleErrorLayer;
+use tower::ServiceBuilder;
+
+mod admin;
+pub mod config;
+mod error;
+mod extract;
+mod health;
+mod landing;
+mod openapi;
+mod state;
+mod telemetry;
+
+pub use config::Config;
+pub use error::{ApiError, ErrorBody};
+pub use extract::AdminUser;
+pub use openapi::ApiDoc;
+pub use state::{AppState, Clock};
+pub use telemetry::{Metrics, TelemetryError, init_tracing};
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let timeout =
+        ServiceBuilder::new().layer(HandleErrorLayer::new(error::from_middleware)).timeout(state.request_timeout);
+    Router::new()
+        .merge(landing::router())
+        .merge(health::router())
+        .merge(telemetry::router())
+        .merge(openapi::router())
+        .nest("/admin", admin::router())
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(timeout)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), telemetry::track))
+        .with_state(state)
+}
+
+/// Why [`serve`] stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("cannot listen on {bind}")]
+    Bind {
+        bind: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the HTTP server failed")]
+    Serve(#[source] std::io::Error),
+}
+
+/// Serve the application until SIGINT or SIGTERM, then shut down gracefully.
+/// See [`serve_with_shutdown`].
+pub async fn serve(config: &Config, state: AppState, ready: impl FnOnce(SocketAddr)) -> Result<(), ServerError> {
+    serve_with_shutdown(config, state, ready, shutdown_signal()).await
+}
+
+/// Bind `server.bind`, call `ready` with the bound address (port 0 becomes
+/// the real port), and serve [`router`] until `shutdown` completes. Then stop
+/// accepting connections, let requests in flight finish for up to
+/// `server.shutdown_grace_seconds`, and return. Connections still open after
+/// that are abandoned (the caller is about to exit).
+///
+/// The state takes its admin token and request timeout from `config`
+/// ([`AppState::with_config`]).
+pub async fn serve_with_shutdown(
+    config: &Config,
+    state: AppState,
+    ready: impl FnOnce(SocketAddr),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let bind = config.server.bind.as_str();
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|source| ServerError::Bind { bind: bind.to_owned(), source })?;
+    let address = listener.local_addr().map_err(|source| ServerError::Bind { bind: bind.to_owned(), source })?;
+
+    let state = state.with_config(config);
+    let metrics = state.metrics.clone();
+    let upkeep = tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(5));
+        loop {
+            every.tick().await;
+            metrics.run_upkeep();
+        }
+    });
+
+    let grace = Duration::from_secs(config.server.shutdown_grace_seconds);
+    let (signalled_tx, signalled_rx) = tokio::sync::oneshot::channel::<()>();
+    let signal = async move {
+        shutdown.await;
+        tracing::info!(grace_seconds = grace.as_secs(), "shutting down: no new connections, draining requests");
+        let _ = signalled_tx.send(());
+    };
+
+    tracing::info!(%address, "listening");
+    ready(address);
+    let server = axum::serve(listener, router(state)).with_graceful_shutdown(signal).into_future();
+    let grace_over = async move {
+        // The sender is only dropped unsent if the server ended on its own,
+        // in which case the select below has already finished.
+        if signalled_rx.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        tokio::time::sleep(grace).await;
+    };
+    let outcome = tokio::select! {
+        served = server => served.map_err(ServerError::Serve),
+        () = grace_over => {
+            tracing::warn!(grace_seconds = grace.as_secs(), "grace period over; abandoning open connections");
+            Ok(())
+        }
+    };
+    upkeep.abort();
+    if outcome.is_ok() {
+        tracing::info!("stopped");
+    }
+    outcome
+}
+
+/// Completes on the first SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C; only SIGTERM will stop the server");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM; only Ctrl-C will stop the server");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+}

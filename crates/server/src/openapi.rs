@@ -1,0 +1,61 @@
+//! The OpenAPI 3.1 document of every route, served at `GET /openapi.json`.
+//!
+//! Each handler carries its own `#[utoipa::path]`; this module only lists
+//! them. A test checks that the document and the router agree.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::state::AppState;
+
+/// The document. `ApiDoc::openapi()` builds it.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "onshi",
+        description = "オンライン資格確認等システム: an open implementation of Japan's My Number card medical platform."
+    ),
+    paths(
+        crate::landing::landing,
+        crate::health::healthz,
+        crate::health::readyz,
+        crate::telemetry::metrics,
+        openapi_json,
+        crate::admin::stats,
+    ),
+    components(schemas(crate::error::ErrorBody, crate::health::Health, crate::admin::Stats)),
+    modifiers(&AdminToken),
+    tags(
+        (name = "pages", description = "Server-rendered pages for people"),
+        (name = "operations", description = "Probes, metrics and this document; no authentication"),
+        (name = "admin", description = "Operator API; needs the admin token"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Declares the `admin_token` bearer scheme that `/admin` routes name.
+struct AdminToken;
+
+impl Modify for AdminToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("admin_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    }
+}
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/openapi.json", get(openapi_json))
+}
+
+/// This document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "operations",
+    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json"))
+)]
+pub(crate) async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

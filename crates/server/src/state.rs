@@ -1,0 +1,115 @@
+//! [`AppState`], what every handler can reach: the store, the clock, the
+//! metrics recorder and the operator token. Built once by the binary (or a
+//! test) and cloned cheaply into each request.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use onshi_domain::Date;
+use onshi_store::Store;
+
+use crate::config::Config;
+use crate::telemetry::Metrics;
+
+/// The shared state of the router.
+#[derive(Clone)]
+pub struct AppState {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Clock,
+    pub(crate) metrics: Metrics,
+    pub(crate) admin_token: Option<Arc<str>>,
+    pub(crate) request_timeout: Duration,
+}
+
+impl AppState {
+    /// State over `store`, with the system clock, a fresh metrics recorder,
+    /// no admin token (so `/admin` is disabled) and a 30 s request timeout.
+    pub fn new(store: Arc<dyn Store>) -> AppState {
+        AppState {
+            store,
+            clock: Clock::System,
+            metrics: Metrics::new(),
+            admin_token: None,
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Use this clock, e.g. [`Clock::Fixed`] in tests.
+    pub fn with_clock(mut self, clock: Clock) -> AppState {
+        self.clock = clock;
+        self
+    }
+
+    /// Require this bearer token on `/admin`; `None` disables `/admin`.
+    pub fn with_admin_token(mut self, token: Option<String>) -> AppState {
+        self.admin_token = token.map(Arc::from);
+        self
+    }
+
+    /// Answer `503 timeout` to requests that take longer than this.
+    pub fn with_request_timeout(mut self, timeout: Duration) -> AppState {
+        self.request_timeout = timeout;
+        self
+    }
+
+    /// Take the admin token and the request timeout from `config`.
+    /// [`crate::serve`] does this itself.
+    pub fn with_config(self, config: &Config) -> AppState {
+        self.with_admin_token(config.admin.token.clone())
+            .with_request_timeout(Duration::from_secs(config.server.request_timeout_seconds))
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+}
+
+impl fmt::Debug for AppState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The token is a secret: say only whether it is set.
+        f.debug_struct("AppState")
+            .field("backend", &self.store.backend())
+            .field("clock", &self.clock)
+            .field("admin_token", &self.admin_token.as_ref().map(|_| "***"))
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where "now" comes from. Handlers never read the system time directly, so
+/// tests can fix it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    System,
+    Fixed(DateTime<Utc>),
+}
+
+/// Japan Standard Time. Japan has kept no daylight saving time since 1951,
+/// so a fixed offset is exact for every date onshi handles.
+const JST_SECONDS: i32 = 9 * 3600;
+
+impl Clock {
+    pub fn now(&self) -> DateTime<Utc> {
+        match self {
+            Clock::System => Utc::now(),
+            Clock::Fixed(instant) => *instant,
+        }
+    }
+
+    /// Today's date in Japan: eligibility and coverage dates are Japanese
+    /// calendar dates, whatever the server's time zone.
+    pub fn today(&self) -> Date {
+        let jst = FixedOffset::east_opt(JST_SECONDS).expect("+09:00 is a valid offset");
+        self.now().with_timezone(&jst).date_naive()
+    }
+}
