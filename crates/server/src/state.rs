@@ -113,3 +113,15 @@ impl Clock {
         self.now().with_timezone(&jst).date_naive()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn today_is_the_date_in_japan() {
+        let at = |instant: &str| Clock::Fixed(instant.parse().expect("test instant")).today().to_string();
+        assert_eq!(at("2026-03-31T14:59:59Z"), "2026-03-31");
+        assert_eq!(at("2026-03-31T15:00:00Z"), "2026-04-01");
+    }
+}

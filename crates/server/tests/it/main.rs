@@ -98,3 +98,9 @@ async fn wrong_method_is_a_json_405() {
     assert_eq!(response.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(response.json()["code"], "method_not_allowed");
 }
+
+#[test]
+fn a_bad_log_filter_is_refused_before_anything_is_installed() {
+    let error = onshi_server::init_tracing(onshi_server::config::LogFormat::Json, "info,=[{").expect_err("bad filter");
+    assert!(matches!(error, onshi_server::TelemetryError::Filter { .. }), "{error:?}");
+}
