@@ -107,7 +107,7 @@ pub struct ImportOptions {
 
 impl ImportOptions {
     pub fn new(today: Date) -> ImportOptions {
-        ImportOptions { batch_size: 5_000, today }
+        ImportOptions { batch_size: 50_000, today }
     }
 }
 
@@ -133,21 +133,21 @@ pub async fn import(
         Kind::Registry => {
             run(input, options, rejects, progress, parse::registry_parser, |batch| {
                 let store = Arc::clone(&store);
-                async move { store.upsert_residents(&batch).await }
+                async move { store.upsert_residents(batch).await }
             })
             .await
         }
         Kind::Members => {
             run(input, options, rejects, progress, parse::member_parser, |batch| {
                 let store = Arc::clone(&store);
-                async move { store.upsert_members(&batch).await }
+                async move { store.upsert_members(batch).await }
             })
             .await
         }
         Kind::Facilities => {
             run(input, options, rejects, progress, parse::facility_parser, |batch| {
                 let store = Arc::clone(&store);
-                async move { store.upsert_facilities(&batch).await }
+                async move { store.upsert_facilities(batch).await }
             })
             .await
         }

@@ -51,21 +51,28 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: DemoArgs) -> anyhow:
             eprintln!("[1/4] generating a town of {} people in {}", args.people, town.display());
             crate::synth_cmd::generate(&config, &town, false)?;
         }
-        for (step, kind, file) in
-            [(2, Kind::Registry, "registry.csv"), (3, Kind::Members, "members.csv"), (4, Kind::Facilities, "facilities.csv")]
-        {
+        for (step, kind, file) in [
+            (2, Kind::Registry, "registry.csv"),
+            (3, Kind::Members, "members.csv"),
+            (4, Kind::Facilities, "facilities.csv"),
+        ] {
             eprintln!("[{step}/4] importing {file}");
             let path = town.join(file);
             let rejects = town.join(file.replace(".csv", ".rejects.csv"));
             let (report, elapsed) =
-                import_cmd::import_file(store.clone(), kind, &path, rejects.clone(), 5_000, false).await?;
+                import_cmd::import_file(store.clone(), kind, &path, rejects.clone(), 50_000, false).await?;
             import_cmd::print_report(&path, &report, elapsed, &rejects);
         }
     }
     let counts = store.counts(today).await?;
     eprintln!(
         "ready: {} residents, {} insurers, {} members ({} linked, {} eligible today), {} facilities",
-        counts.residents, counts.insurers, counts.members, counts.members_linked, counts.members_eligible_today, counts.facilities
+        counts.residents,
+        counts.insurers,
+        counts.members,
+        counts.members_linked,
+        counts.members_eligible_today,
+        counts.facilities
     );
     if args.no_serve {
         return Ok(ExitCode::SUCCESS);

@@ -33,7 +33,7 @@ pub(crate) struct ImportArgs {
     #[arg(long, value_name = "FILE")]
     rejects: Option<PathBuf>,
     /// Rows per transaction.
-    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    #[arg(long, default_value_t = 50_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     batch_size: u32,
     /// Show no progress bar.
     #[arg(long, short)]
@@ -91,9 +91,11 @@ pub(crate) fn bar(total: u64, quiet: bool, what: &str) -> ProgressBar {
     }
     let bar = ProgressBar::new(total);
     bar.set_style(
-        ProgressStyle::with_template("{msg:>10} [{bar:30}] {percent:>3}% {bytes}/{total_bytes} · {elapsed} (eta {eta})")
-            .expect("static progress template")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{msg:>10} [{bar:30}] {percent:>3}% {bytes}/{total_bytes} · {elapsed} (eta {eta})",
+        )
+        .expect("static progress template")
+        .progress_chars("=> "),
     );
     bar.set_message(what.to_owned());
     bar
@@ -159,7 +161,10 @@ pub(crate) fn print_report(file: &Path, report: &ImportReport, elapsed: std::tim
         report.linked
     );
     if report.rejected_rows > 0 {
-        println!("rejected rows are listed in {} (line, field, value, rule); fix them and import the file again", rejects.display());
+        println!(
+            "rejected rows are listed in {} (line, field, value, rule); fix them and import the file again",
+            rejects.display()
+        );
     }
 }
 

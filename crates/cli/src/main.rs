@@ -7,6 +7,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// mimalloc instead of the system allocator: imports hand batches of
+/// thousands of small strings from the parsing thread to the writing thread,
+/// a pattern glibc malloc serves poorly (see BENCHMARKS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod check;
 mod demo;
 mod import_cmd;
@@ -76,15 +82,12 @@ fn main() -> ExitCode {
         Command::Demo(args) => runtime().and_then(|rt| rt.block_on(demo::run(config_file, args))),
         Command::Serve(args) => runtime().and_then(|rt| rt.block_on(settings::serve(config_file, args))),
         Command::Migrate(args) => runtime().and_then(|rt| rt.block_on(settings::migrate(config_file, args))),
-        Command::Registry { command } => {
-            runtime().and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Registry, command)))
-        }
-        Command::Members { command } => {
-            runtime().and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Members, command)))
-        }
-        Command::Facilities { command } => {
-            runtime().and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Facilities, command)))
-        }
+        Command::Registry { command } => runtime()
+            .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Registry, command))),
+        Command::Members { command } => runtime()
+            .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Members, command))),
+        Command::Facilities { command } => runtime()
+            .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Facilities, command))),
     };
     match result {
         Ok(code) => code,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use onshi_synth::{SynthConfig, Summary};
+use onshi_synth::{Summary, SynthConfig};
 
 #[derive(Debug, Args)]
 pub(crate) struct SynthArgs {
@@ -40,7 +40,13 @@ pub(crate) fn config(args: &SynthArgs) -> anyhow::Result<SynthConfig> {
         Some(text) => onshi_domain::date::parse_date(text).with_context(|| format!("--as-of {text:?}"))?,
         None => chrono::Local::now().date_naive(),
     };
-    let mut config = SynthConfig { people: args.people, seed: args.seed, as_of, invalid_rate: args.invalid_rate, ..SynthConfig::default() };
+    let mut config = SynthConfig {
+        people: args.people,
+        seed: args.seed,
+        as_of,
+        invalid_rate: args.invalid_rate,
+        ..SynthConfig::default()
+    };
     if let Some(rate) = args.namesake_rate {
         config.namesake_rate = rate;
     }

@@ -21,7 +21,9 @@ pub enum FacilityKind {
 /// Why a value is not a facility kind, or does not fit the facility code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FacilityKindError {
-    #[error("facility kind must be hospital (病院), clinic (医科診療所), dental_clinic (歯科診療所) or pharmacy (薬局), got {value:?}")]
+    #[error(
+        "facility kind must be hospital (病院), clinic (医科診療所), dental_clinic (歯科診療所) or pharmacy (薬局), got {value:?}"
+    )]
     Unknown { value: String },
     #[error("a {kind} must bill under 点数表 {expected}, but 医療機関コード {code} has 点数表 {found}")]
     FeeTableMismatch { kind: &'static str, code: String, expected: &'static str, found: &'static str },

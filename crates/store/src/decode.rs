@@ -37,7 +37,8 @@ pub(crate) struct RawAttributes {
 
 impl RawAttributes {
     fn decode(self, table: &str, key: &str) -> Result<FiveAttributes, StoreError> {
-        let sex = u8::try_from(self.sex).ok().and_then(Sex::from_code).ok_or_else(|| corrupt(table, key, "sex", self.sex))?;
+        let sex =
+            u8::try_from(self.sex).ok().and_then(Sex::from_code).ok_or_else(|| corrupt(table, key, "sex", self.sex))?;
         Ok(FiveAttributes {
             name_kanji: self.name_kanji,
             name_kana: self.name_kana,

@@ -84,7 +84,10 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    pub(crate) fn unavailable(context: impl Into<String>, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+    pub(crate) fn unavailable(
+        context: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
         StoreError::Unavailable { context: context.into(), source: Box::new(source) }
     }
 }
@@ -177,15 +180,15 @@ pub trait Store: Send + Sync + 'static {
     /// Upsert residents by 住民票コード; then link waiting members whose My
     /// Number these residents carry. A row whose My Number belongs to another
     /// resident is rejected, the rest are written.
-    async fn upsert_residents(&self, residents: &[Resident]) -> Result<BatchOutcome, StoreError>;
+    async fn upsert_residents(&self, residents: Vec<Resident>) -> Result<BatchOutcome, StoreError>;
 
     /// Upsert members by (保険者番号, 記号, 番号, 枝番), registering unknown
     /// insurers, and link each member with a My Number to the resident who
     /// carries it.
-    async fn upsert_members(&self, members: &[Member]) -> Result<BatchOutcome, StoreError>;
+    async fn upsert_members(&self, members: Vec<Member>) -> Result<BatchOutcome, StoreError>;
 
     /// Upsert facilities by 医療機関コード.
-    async fn upsert_facilities(&self, facilities: &[Facility]) -> Result<BatchOutcome, StoreError>;
+    async fn upsert_facilities(&self, facilities: Vec<Facility>) -> Result<BatchOutcome, StoreError>;
 
     async fn resident_by_code(&self, code: &ResidentCode) -> Result<Option<StoredResident>, StoreError>;
 

@@ -70,7 +70,9 @@ mod tests {
         for dialect in ["sqlite", "postgres"] {
             let mut names: Vec<String> = std::fs::read_dir(dir.join(dialect))
                 .expect("migrations dir exists")
-                .map(|entry| entry.expect("dir entry").file_name().to_string_lossy().trim_end_matches(".sql").to_owned())
+                .map(|entry| {
+                    entry.expect("dir entry").file_name().to_string_lossy().trim_end_matches(".sql").to_owned()
+                })
                 .collect();
             names.sort();
             let listed: Vec<&str> = MIGRATIONS.iter().map(|m| m.name).collect();

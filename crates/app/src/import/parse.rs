@@ -91,7 +91,12 @@ impl<'a> Row<'a> {
     }
 
     /// Parse column `idx` with `parse`, recording a reject on failure.
-    fn parse<T, E: ToString>(&mut self, field: &str, idx: usize, parse: impl FnOnce(&str) -> Result<T, E>) -> Option<T> {
+    fn parse<T, E: ToString>(
+        &mut self,
+        field: &str,
+        idx: usize,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
         let text = self.text(field, idx)?;
         match parse(text) {
             Ok(value) => Some(value),
@@ -148,7 +153,13 @@ fn five_attributes(row: &mut Row<'_>, cols: [usize; 5], today: Date) -> Option<F
     let birth_date = birth_date(row, cols[2], today);
     let sex = row.parse("sex", cols[3], str::parse::<Sex>);
     let address = row.parse("address", cols[4], |s| check_text("住所", s, MAX_ADDRESS_CHARS));
-    Some(FiveAttributes { name_kanji: name_kanji?, name_kana: name_kana?, birth_date: birth_date?, sex: sex?, address: address? })
+    Some(FiveAttributes {
+        name_kanji: name_kanji?,
+        name_kana: name_kana?,
+        birth_date: birth_date?,
+        sex: sex?,
+        address: address?,
+    })
 }
 
 pub(super) fn registry_parser(
@@ -166,16 +177,25 @@ pub(super) fn registry_parser(
         if let Some(resident_code) = &resident_code {
             let key = resident_code.as_str().parse::<u64>().expect("11 ASCII digits");
             if let Some(first) = seen_codes.check(key, line) {
-                row.reject("resident_code", resident_code.as_str(), format!("住民票コード repeats line {first}; only the first is imported"));
+                row.reject(
+                    "resident_code",
+                    resident_code.as_str(),
+                    format!("住民票コード repeats line {first}; only the first is imported"),
+                );
             }
         }
         if let (Some(number), true) = (&number, row.rejects.is_empty()) {
             let key = number.as_str().parse::<u64>().expect("12 ASCII digits");
             if let Some(first) = seen_numbers.check(key, line) {
-                row.reject("my_number", number.as_str(), format!("個人番号 repeats line {first}; one number belongs to one resident"));
+                row.reject(
+                    "my_number",
+                    number.as_str(),
+                    format!("個人番号 repeats line {first}; one number belongs to one resident"),
+                );
             }
         }
-        let resident = (|| Some(Resident { resident_code: resident_code?, my_number: number?, attributes: attributes? }))();
+        let resident =
+            (|| Some(Resident { resident_code: resident_code?, my_number: number?, attributes: attributes? }))();
         row.finish(resident)
     })
 }
@@ -184,8 +204,22 @@ pub(super) fn member_parser(
     header: &csv::StringRecord,
     options: ImportOptions,
 ) -> Result<impl FnMut(&csv::ByteRecord, u64) -> Result<Member, Vec<Reject>> + Send + 'static + use<>, ImportError> {
-    let [insurer, symbol, number, branch, kanji, kana, birth, sex, address, my_number, relationship, copay, acquired, lost] =
-        columns::<14>(header, MEMBERS_HEADER)?;
+    let [
+        insurer,
+        symbol,
+        number,
+        branch,
+        kanji,
+        kana,
+        birth,
+        sex,
+        address,
+        my_number,
+        relationship,
+        copay,
+        acquired,
+        lost,
+    ] = columns::<14>(header, MEMBERS_HEADER)?;
     let mut seen_keys = SeenKeys::<String>::new();
     Ok(move |record: &csv::ByteRecord, line: u64| {
         let mut row = Row::new(record, line);
@@ -213,7 +247,9 @@ pub(super) fn member_parser(
         if let Some(member) = &member {
             match member.check() {
                 Ok(()) => {}
-                Err(e @ MemberRuleError::LostBeforeAcquired { lost_on, .. }) => row.reject("lost_on", &date::iso(lost_on), e),
+                Err(e @ MemberRuleError::LostBeforeAcquired { lost_on, .. }) => {
+                    row.reject("lost_on", &date::iso(lost_on), e)
+                }
                 Err(e @ MemberRuleError::AcquiredBeforeBirth { acquired_on, .. }) => {
                     row.reject("acquired_on", &date::iso(acquired_on), e)
                 }
@@ -222,7 +258,11 @@ pub(super) fn member_parser(
             let text = format!("{} {} {} {}", key.insurer_number, key.symbol, key.number, key.branch);
             if row.rejects.is_empty() {
                 if let Some(first) = seen_keys.check(text.clone(), line) {
-                    row.reject("number", &text, format!("保険者番号・記号・番号・枝番 repeat line {first}; only the first is imported"));
+                    row.reject(
+                        "number",
+                        &text,
+                        format!("保険者番号・記号・番号・枝番 repeat line {first}; only the first is imported"),
+                    );
                 }
             }
         }
@@ -247,10 +287,16 @@ pub(super) fn facility_parser(
                 row.reject("kind", kind.code(), e);
             }
             if let Some(first) = seen.check(code.as_str().parse::<u64>().expect("10 ASCII digits"), line) {
-                row.reject("facility_code", code.as_str(), format!("医療機関コード repeats line {first}; only the first is imported"));
+                row.reject(
+                    "facility_code",
+                    code.as_str(),
+                    format!("医療機関コード repeats line {first}; only the first is imported"),
+                );
             }
         }
-        let facility = (|| Some(Facility { code: facility_code?, name: facility_name?, kind: facility_kind?, address: address? }))();
+        let facility = (|| {
+            Some(Facility { code: facility_code?, name: facility_name?, kind: facility_kind?, address: address? })
+        })();
         row.finish(facility)
     })
 }

@@ -49,7 +49,11 @@ async fn a_clean_file_imports_and_reimporting_changes_nothing() {
     let (again, _) = run_import(&store, Kind::Registry, REGISTRY).await;
     assert_eq!((again.rows, again.inserted, again.updated, again.unchanged), (3, 0, 0, 3));
     let hanako = store.resident_by_code(&"10000000002".parse().expect("code")).await.expect("read").expect("stored");
-    assert_eq!(hanako.resident.attributes.birth_date, Date::from_ymd_opt(1982, 5, 3).expect("date"), "和暦 is accepted");
+    assert_eq!(
+        hanako.resident.attributes.birth_date,
+        Date::from_ymd_opt(1982, 5, 3).expect("date"),
+        "和暦 is accepted"
+    );
 }
 
 #[tokio::test]
@@ -137,7 +141,10 @@ async fn short_rows_non_utf8_and_duplicates_are_rejected() {
     assert_eq!((report.rows, report.inserted, report.rejected_rows), (5, 1, 4));
     assert!(rejects.iter().any(|r| r.line == 3 && r.rule.contains("UTF-8")), "{rejects:?}");
     assert!(rejects.iter().any(|r| r.line == 4 && r.rule.contains("missing")), "{rejects:?}");
-    assert!(rejects.iter().any(|r| r.line == 5 && r.field == "resident_code" && r.rule.contains("line 2")), "{rejects:?}");
+    assert!(
+        rejects.iter().any(|r| r.line == 5 && r.field == "resident_code" && r.rule.contains("line 2")),
+        "{rejects:?}"
+    );
     assert!(rejects.iter().any(|r| r.line == 6 && r.field == "my_number" && r.rule.contains("line 2")), "{rejects:?}");
 }
 
@@ -203,7 +210,10 @@ async fn an_interrupted_import_leaves_whole_rows_only() {
     for idx in 0..200u64 {
         let digits: Vec<u8> = format!("{idx:011}").bytes().map(|b| b - b'0').collect();
         let number = onshi_domain::id::MyNumber::from_base(&digits.try_into().expect("11 digits"));
-        csv.push_str(&format!("{:011},{number},山田　太郎{idx},ヤマダ　タロウ,1980-04-01,1,東京都八王子市{idx}\n", 20_000_000_000u64 + idx));
+        csv.push_str(&format!(
+            "{:011},{number},山田　太郎{idx},ヤマダ　タロウ,1980-04-01,1,東京都八王子市{idx}\n",
+            20_000_000_000u64 + idx
+        ));
     }
     let limit = csv.len() / 2;
     let result = import(
@@ -221,7 +231,8 @@ async fn an_interrupted_import_leaves_whole_rows_only() {
     assert_eq!(stored % 16, 0, "no batch is half-written: {stored}");
     for idx in 0..stored {
         let code = format!("{:011}", 20_000_000_000u64 + idx).parse().expect("code");
-        let resident = store.resident_by_code(&code).await.expect("read").expect("every row of a written batch is present");
+        let resident =
+            store.resident_by_code(&code).await.expect("read").expect("every row of a written batch is present");
         assert_eq!(resident.resident.attributes.address, format!("東京都八王子市{idx}"));
     }
 }

@@ -65,9 +65,9 @@ pub(crate) fn facility(serial: u16) -> Facility {
 /// 3 residents, 1 insurer with 2 members (one linked), 4 facilities.
 pub(crate) async fn populate(app: &TestApp) {
     let residents: Vec<Resident> = (1..=3).map(resident).collect();
-    app.store.upsert_residents(&residents).await.expect("residents");
-    let members = [member("1001", Some(1)), member("1002", None)];
-    app.store.upsert_members(&members).await.expect("members");
+    app.store.upsert_residents(residents).await.expect("residents");
+    let members = vec![member("1001", Some(1)), member("1002", None)];
+    app.store.upsert_members(members).await.expect("members");
     let facilities: Vec<Facility> = (1..=4).map(facility).collect();
-    app.store.upsert_facilities(&facilities).await.expect("facilities");
+    app.store.upsert_facilities(facilities).await.expect("facilities");
 }

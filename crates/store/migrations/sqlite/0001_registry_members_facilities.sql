@@ -39,7 +39,9 @@ CREATE TABLE members (
     UNIQUE (insurer_number, symbol, number, branch)
 );
 CREATE INDEX members_person_id ON members (person_id) WHERE person_id IS NOT NULL;
-CREATE INDEX members_my_number ON members (my_number) WHERE my_number IS NOT NULL;
+-- Only members still waiting for their resident need finding by My Number
+-- (when the registry arrives after them); linked members are found by person.
+CREATE INDEX members_waiting ON members (my_number) WHERE person_id IS NULL AND my_number IS NOT NULL;
 
 CREATE TABLE facilities (
     facility_code TEXT PRIMARY KEY,

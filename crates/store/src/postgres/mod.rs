@@ -148,7 +148,8 @@ impl ResidentColumns {
             written_numbers.push(row.try_get::<String, _>("my_number")?);
         }
         if !written_numbers.is_empty() {
-            outcome.linked = sqlx::query(LINK_WAITING_MEMBERS).bind(written_numbers).execute(&mut **tx).await?.rows_affected();
+            outcome.linked =
+                sqlx::query(LINK_WAITING_MEMBERS).bind(written_numbers).execute(&mut **tx).await?.rows_affected();
         }
         Ok(outcome)
     }
@@ -167,7 +168,10 @@ impl PostgresStore {
             url.parse().map_err(|e: sqlx::Error| StoreError::BadUrl { url: redact(url), reason: e.to_string() })?;
         if let Some(schema) = schema {
             if !schema.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-                return Err(StoreError::BadUrl { url: redact(url), reason: format!("schema name {schema:?} must be [A-Za-z0-9_]") });
+                return Err(StoreError::BadUrl {
+                    url: redact(url),
+                    reason: format!("schema name {schema:?} must be [A-Za-z0-9_]"),
+                });
             }
             let bootstrap = PgPoolOptions::new()
                 .max_connections(1)
@@ -236,7 +240,10 @@ impl PostgresStore {
                 }
                 Err(e) => return Err(StoreError::unavailable("upserting a resident", e)),
             }
-            sqlx::query("RELEASE SAVEPOINT one_row").execute(&mut *tx).await.map_err(db_err("releasing a savepoint"))?;
+            sqlx::query("RELEASE SAVEPOINT one_row")
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err("releasing a savepoint"))?;
         }
         tx.commit().await.map_err(db_err("committing residents"))?;
         Ok(outcome)
@@ -323,17 +330,20 @@ impl Store for PostgresStore {
         let mut report = MigrationReport::default();
         for migration in MIGRATIONS {
             let checksum = Migration::checksum(migration.postgres);
-            let applied: Option<String> = sqlx::query_scalar("SELECT checksum FROM schema_migrations WHERE version = $1")
-                .bind(migration.version)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db_err("reading schema_migrations"))?;
+            let applied: Option<String> =
+                sqlx::query_scalar("SELECT checksum FROM schema_migrations WHERE version = $1")
+                    .bind(migration.version)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db_err("reading schema_migrations"))?;
             match applied {
                 Some(found) if found == checksum => report.already += 1,
                 Some(found) => {
                     return Err(StoreError::Migration {
                         name: migration.name.to_owned(),
-                        reason: format!("it was applied with checksum {found} but the shipped text has {checksum}; migrations are forward-only, add a new one instead of editing"),
+                        reason: format!(
+                            "it was applied with checksum {found} but the shipped text has {checksum}; migrations are forward-only, add a new one instead of editing"
+                        ),
                     });
                 }
                 None => {
@@ -356,22 +366,22 @@ impl Store for PostgresStore {
         Ok(report)
     }
 
-    async fn upsert_residents(&self, residents: &[Resident]) -> Result<BatchOutcome, StoreError> {
+    async fn upsert_residents(&self, residents: Vec<Resident>) -> Result<BatchOutcome, StoreError> {
         let mut tx = self.begin().await?;
-        match ResidentColumns::of(residents).upsert(&mut tx).await {
+        match ResidentColumns::of(&residents).upsert(&mut tx).await {
             Ok(outcome) => {
                 tx.commit().await.map_err(db_err("committing residents"))?;
                 Ok(outcome)
             }
             Err(e) if is_unique_violation(&e) => {
                 tx.rollback().await.map_err(db_err("rolling back residents"))?;
-                self.upsert_residents_one_by_one(residents).await
+                self.upsert_residents_one_by_one(&residents).await
             }
             Err(e) => Err(StoreError::unavailable("upserting residents", e)),
         }
     }
 
-    async fn upsert_members(&self, members: &[Member]) -> Result<BatchOutcome, StoreError> {
+    async fn upsert_members(&self, members: Vec<Member>) -> Result<BatchOutcome, StoreError> {
         let mut tx = self.begin().await?;
         let mut insurers: Vec<(String, &'static str)> = members
             .iter()
@@ -419,7 +429,7 @@ impl Store for PostgresStore {
         Ok(outcome)
     }
 
-    async fn upsert_facilities(&self, facilities: &[Facility]) -> Result<BatchOutcome, StoreError> {
+    async fn upsert_facilities(&self, facilities: Vec<Facility>) -> Result<BatchOutcome, StoreError> {
         let rows = sqlx::query(FACILITY_UPSERT)
             .bind(facilities.iter().map(|f| f.code.as_str().to_owned()).collect::<Vec<_>>())
             .bind(facilities.iter().map(|f| f.name.clone()).collect::<Vec<_>>())
@@ -472,11 +482,12 @@ impl Store for PostgresStore {
     }
 
     async fn members_of_person(&self, person_id: PersonId) -> Result<Vec<StoredMember>, StoreError> {
-        let rows = sqlx::query(AssertSqlSafe(format!("{MEMBER_SELECT} WHERE person_id = $1 ORDER BY acquired_on, member_id")))
-            .bind(person_id.0)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err("reading members"))?;
+        let rows =
+            sqlx::query(AssertSqlSafe(format!("{MEMBER_SELECT} WHERE person_id = $1 ORDER BY acquired_on, member_id")))
+                .bind(person_id.0)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err("reading members"))?;
         rows.iter().map(|row| member_raw(row).map_err(db_err("decoding a member"))?.decode()).collect()
     }
 

@@ -16,13 +16,24 @@ async fn migrate_twice_applies_once() {
 async fn residents_insert_update_and_unchanged() {
     for store in stores("residents").await {
         let name = store.backend().name();
-        let first = store.upsert_residents(&[resident(1, 1, "山田 太郎"), resident(2, 2, "山田 花子")]).await.expect("insert");
+        let first = store
+            .upsert_residents(vec![resident(1, 1, "山田 太郎"), resident(2, 2, "山田 花子")])
+            .await
+            .expect("insert");
         assert_eq!((first.inserted, first.updated, first.unchanged), (2, 0, 0), "{name}");
-        let again = store.upsert_residents(&[resident(1, 1, "山田 太郎"), resident(2, 2, "山田 花子")]).await.expect("again");
-        assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2), "{name}: re-import must change nothing");
-        let changed = store.upsert_residents(&[resident(1, 1, "髙田 太郎")]).await.expect("update");
+        let again = store
+            .upsert_residents(vec![resident(1, 1, "山田 太郎"), resident(2, 2, "山田 花子")])
+            .await
+            .expect("again");
+        assert_eq!(
+            (again.inserted, again.updated, again.unchanged),
+            (0, 0, 2),
+            "{name}: re-import must change nothing"
+        );
+        let changed = store.upsert_residents(vec![resident(1, 1, "髙田 太郎")]).await.expect("update");
         assert_eq!((changed.inserted, changed.updated, changed.unchanged), (0, 1, 0), "{name}");
-        let stored = store.resident_by_code(&"00000000001".parse().expect("code")).await.expect("read").expect("present");
+        let stored =
+            store.resident_by_code(&"00000000001".parse().expect("code")).await.expect("read").expect("present");
         assert_eq!(stored.resident.attributes.name_kanji, "髙田 太郎", "{name}");
         let by_number = store.resident_by_my_number(&my_number(2)).await.expect("read").expect("present");
         assert_eq!(by_number.resident.resident_code.as_str(), "00000000002", "{name}");
@@ -34,9 +45,13 @@ async fn residents_insert_update_and_unchanged() {
 async fn a_my_number_held_by_another_resident_is_rejected_and_the_rest_written() {
     for store in stores("conflict").await {
         let name = store.backend().name();
-        store.upsert_residents(&[resident(1, 1, "山田 太郎")]).await.expect("insert");
+        store.upsert_residents(vec![resident(1, 1, "山田 太郎")]).await.expect("insert");
         let outcome = store
-            .upsert_residents(&[resident(2, 2, "佐藤 花子"), resident(3, 1, "鈴木 一郎"), resident(4, 4, "田中 次郎")])
+            .upsert_residents(vec![
+                resident(2, 2, "佐藤 花子"),
+                resident(3, 1, "鈴木 一郎"),
+                resident(4, 4, "田中 次郎"),
+            ])
             .await
             .expect("batch with a conflict");
         assert_eq!(outcome.inserted, 2, "{name}");
@@ -56,13 +71,16 @@ async fn members_link_by_my_number_in_either_import_order() {
     for store in stores("link").await {
         let name = store.backend().name();
         // Member first: it waits, unlinked, until its resident arrives.
-        let early = store.upsert_members(&[member("100", 0, Some(my_number(7)))]).await.expect("members");
+        let early = store.upsert_members(vec![member("100", 0, Some(my_number(7)))]).await.expect("members");
         assert_eq!((early.inserted, early.linked), (1, 0), "{name}");
-        let registry = store.upsert_residents(&[resident(7, 7, "山田 太郎")]).await.expect("residents");
+        let registry = store.upsert_residents(vec![resident(7, 7, "山田 太郎")]).await.expect("residents");
         assert_eq!(registry.linked, 1, "{name}: the waiting member must be linked");
         // Resident first: linked at once.
-        store.upsert_residents(&[resident(8, 8, "山田 花子")]).await.expect("residents");
-        let late = store.upsert_members(&[member("200", 0, Some(my_number(8))), member("300", 0, None)]).await.expect("members");
+        store.upsert_residents(vec![resident(8, 8, "山田 花子")]).await.expect("residents");
+        let late = store
+            .upsert_members(vec![member("200", 0, Some(my_number(8))), member("300", 0, None)])
+            .await
+            .expect("members");
         assert_eq!((late.inserted, late.linked), (2, 1), "{name}");
 
         let person = store.resident_by_my_number(&my_number(7)).await.expect("read").expect("present").person_id;
@@ -83,10 +101,10 @@ async fn member_roundtrip_keeps_every_field() {
         let mut original = member("4567", 2, None);
         original.lost_on = Some(date("2024-12-01"));
         original.copay_ratio = CopayRatio::new(2).expect("copay");
-        store.upsert_members(std::slice::from_ref(&original)).await.expect("insert");
+        store.upsert_members(vec![original.clone()]).await.expect("insert");
         let stored = store.member_by_key(&original.key).await.expect("read").expect("present");
         assert_eq!(stored.member, original, "{name}");
-        let again = store.upsert_members(std::slice::from_ref(&original)).await.expect("again");
+        let again = store.upsert_members(vec![original.clone()]).await.expect("again");
         assert_eq!(again.unchanged, 1, "{name}");
         let insurers = store.insurers().await.expect("insurers");
         assert_eq!(insurers.len(), 1, "{name}");
@@ -103,7 +121,7 @@ async fn eligible_today_counts_acquired_and_lost_dates() {
         let current = member("2", 0, None);
         let mut future = member("3", 0, None);
         future.acquired_on = date("2030-01-01");
-        store.upsert_members(&[ended, current, future]).await.expect("members");
+        store.upsert_members(vec![ended, current, future]).await.expect("members");
         // 資格喪失日 is the first day without eligibility.
         assert_eq!(store.counts(date("2024-03-31")).await.expect("counts").members_eligible_today, 2, "{name}");
         assert_eq!(store.counts(date("2024-04-01")).await.expect("counts").members_eligible_today, 1, "{name}");
@@ -114,11 +132,11 @@ async fn eligible_today_counts_acquired_and_lost_dates() {
 async fn facilities_upsert_and_read() {
     for store in stores("facilities").await {
         let name = store.backend().name();
-        let outcome = store.upsert_facilities(&[facility(1), facility(2)]).await.expect("insert");
+        let outcome = store.upsert_facilities(vec![facility(1), facility(2)]).await.expect("insert");
         assert_eq!(outcome.inserted, 2, "{name}");
         let mut renamed = facility(1);
         renamed.name = "八王子南病院".to_owned();
-        let outcome = store.upsert_facilities(&[renamed.clone(), facility(2)]).await.expect("update");
+        let outcome = store.upsert_facilities(vec![renamed.clone(), facility(2)]).await.expect("update");
         assert_eq!((outcome.updated, outcome.unchanged), (1, 1), "{name}");
         assert_eq!(store.facility(&renamed.code).await.expect("read"), Some(renamed), "{name}");
     }
