@@ -10,6 +10,7 @@ pub mod date;
 pub mod facility;
 pub mod id;
 pub mod insurance;
+mod numeral;
 pub mod person;
 pub mod registry;
 pub mod text;

@@ -353,31 +353,14 @@ fn read_number(value: &str) -> Option<(u32, &str)> {
 }
 
 fn is_number_char(c: char) -> bool {
-    c.is_ascii_digit() || kanji_digit(c).is_some() || c == '十' || c == '百'
-}
-
-fn kanji_digit(c: char) -> Option<u32> {
-    let digit = match c {
-        '〇' | '零' => 0,
-        '一' => 1,
-        '二' => 2,
-        '三' => 3,
-        '四' => 4,
-        '五' => 5,
-        '六' => 6,
-        '七' => 7,
-        '八' => 8,
-        '九' => 9,
-        _ => return None,
-    };
-    Some(digit)
+    c.is_ascii_digit() || crate::numeral::kanji_digit(c).is_some() || c == '十' || c == '百'
 }
 
 /// Kanji numerals: positional (`三一` = 31, `二〇` = 20) or with 十 and 百
 /// (`三十一`, `十`, `百二`). Digits and kanji are not mixed.
 fn kanji_number(token: &str) -> Option<u32> {
     if !token.contains(['十', '百']) {
-        return token.chars().try_fold(0, |acc, c| Some(acc * 10 + kanji_digit(c)?));
+        return token.chars().try_fold(0, |acc, c| Some(acc * 10 + crate::numeral::kanji_digit(c)?));
     }
     let mut total = 0;
     let mut pending: Option<u32> = None;
@@ -391,7 +374,7 @@ fn kanji_number(token: &str) -> Option<u32> {
                 if pending.is_some() {
                     return None;
                 }
-                pending = Some(kanji_digit(other)?);
+                pending = Some(crate::numeral::kanji_digit(other)?);
                 continue;
             }
         };

@@ -26,6 +26,18 @@ impl Migration {
         }
         format!("{hash:016x}")
     }
+
+    /// The error for a migration whose shipped text no longer matches what
+    /// was applied.
+    pub(crate) fn edited(&self, applied: &str, shipped: &str) -> crate::StoreError {
+        crate::StoreError::Migration {
+            name: self.name.to_owned(),
+            reason: format!(
+                "it was applied with checksum {applied} but the shipped text has {shipped}; \
+                 migrations are forward-only, add a new one instead of editing"
+            ),
+        }
+    }
 }
 
 macro_rules! migration {

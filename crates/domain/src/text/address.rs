@@ -284,13 +284,13 @@ fn parse_kanji_number(run: &[char]) -> Option<String> {
         if run.len() > 12 {
             return None;
         }
-        return run.iter().map(|&c| digit_value(c).and_then(|d| char::from_digit(d, 10))).collect();
+        return run.iter().map(|&c| crate::numeral::kanji_digit(c).and_then(|d| char::from_digit(d, 10))).collect();
     }
     let mut total = 0u32;
     let mut digit: Option<u32> = None;
     let mut last_unit = u32::MAX;
     for &c in run {
-        if let Some(value) = digit_value(c) {
+        if let Some(value) = crate::numeral::kanji_digit(c) {
             if digit.is_some() {
                 return None;
             }
@@ -396,24 +396,7 @@ fn is_number(c: char) -> bool {
 }
 
 fn is_kanji_numeral(c: char) -> bool {
-    digit_value(c).is_some() || unit_value(c).is_some()
-}
-
-fn digit_value(c: char) -> Option<u32> {
-    let value = match c {
-        '〇' => 0,
-        '一' => 1,
-        '二' => 2,
-        '三' => 3,
-        '四' => 4,
-        '五' => 5,
-        '六' => 6,
-        '七' => 7,
-        '八' => 8,
-        '九' => 9,
-        _ => return None,
-    };
-    Some(value)
+    crate::numeral::kanji_digit(c).is_some() || unit_value(c).is_some()
 }
 
 fn unit_value(c: char) -> Option<u32> {

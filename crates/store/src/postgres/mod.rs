@@ -339,12 +339,7 @@ impl Store for PostgresStore {
             match applied {
                 Some(found) if found == checksum => report.already += 1,
                 Some(found) => {
-                    return Err(StoreError::Migration {
-                        name: migration.name.to_owned(),
-                        reason: format!(
-                            "it was applied with checksum {found} but the shipped text has {checksum}; migrations are forward-only, add a new one instead of editing"
-                        ),
-                    });
+                    return Err(migration.edited(&found, &checksum));
                 }
                 None => {
                     sqlx::raw_sql(migration.postgres).execute(&mut *tx).await.map_err(|e| StoreError::Migration {

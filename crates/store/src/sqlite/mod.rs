@@ -180,12 +180,7 @@ fn apply_migrations(conn: &mut Connection) -> Result<MigrationReport, StoreError
         match applied {
             Some(found) if found == checksum => report.already += 1,
             Some(found) => {
-                return Err(StoreError::Migration {
-                    name: migration.name.to_owned(),
-                    reason: format!(
-                        "it was applied with checksum {found} but the shipped text has {checksum}; migrations are forward-only, add a new one instead of editing"
-                    ),
-                });
+                return Err(migration.edited(&found, &checksum));
             }
             None => {
                 let tx = conn.transaction().map_err(db_err("starting a migration"))?;
