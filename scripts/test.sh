@@ -20,6 +20,8 @@ fi
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+echo "== cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test (storage suite on SQLite and PostgreSQL at $host:$port)"
 cargo test --workspace --all-targets --locked
 echo "== all tests passed"

@@ -38,7 +38,7 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: DemoArgs) -> anyhow:
     eprintln!("database: {}", onshi_server::config::redact_url(&loaded.config.database_url()));
     let store = settings::open_store(&loaded).await?;
 
-    let today = chrono::Local::now().date_naive();
+    let today = onshi_server::Clock::System.today();
     let counts = store.counts(today).await?;
     if counts.residents >= args.people as u64 {
         eprintln!("[1/4] reusing the town already in the database ({} residents)", counts.residents);

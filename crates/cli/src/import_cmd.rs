@@ -121,7 +121,7 @@ pub(crate) async fn import_file(
     let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let bar = bar(total, quiet, &name);
     let mut sink = Rejects { path: rejects_path, writer: None, shown: 0, bar: bar.clone(), error: None };
-    let mut options = ImportOptions::new(chrono::Local::now().date_naive());
+    let mut options = ImportOptions::new(onshi_server::Clock::System.today());
     options.batch_size = batch_size;
     let started = Instant::now();
     let progress_bar = bar.clone();

@@ -20,7 +20,7 @@ pub(crate) struct SynthArgs {
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
     /// The day the data describes (ages, current coverage), YYYY-MM-DD.
-    /// Default: today.
+    /// Default: today in Japan.
     #[arg(long, value_name = "DATE")]
     pub(crate) as_of: Option<String>,
     /// Share of member rows a clerk got wrong on purpose (bad check digits,
@@ -38,7 +38,7 @@ pub(crate) struct SynthArgs {
 pub(crate) fn config(args: &SynthArgs) -> anyhow::Result<SynthConfig> {
     let as_of = match &args.as_of {
         Some(text) => onshi_domain::date::parse_date(text).with_context(|| format!("--as-of {text:?}"))?,
-        None => chrono::Local::now().date_naive(),
+        None => onshi_server::Clock::System.today(),
     };
     let mut config = SynthConfig {
         people: args.people,

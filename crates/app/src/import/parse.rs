@@ -256,14 +256,14 @@ pub(super) fn member_parser(
             }
             let key = &member.key;
             let text = format!("{} {} {} {}", key.insurer_number, key.symbol, key.number, key.branch);
-            if row.rejects.is_empty() {
-                if let Some(first) = seen_keys.check(text.clone(), line) {
-                    row.reject(
-                        "number",
-                        &text,
-                        format!("保険者番号・記号・番号・枝番 repeat line {first}; only the first is imported"),
-                    );
-                }
+            if row.rejects.is_empty()
+                && let Some(first) = seen_keys.check(text.clone(), line)
+            {
+                row.reject(
+                    "number",
+                    &text,
+                    format!("保険者番号・記号・番号・枝番 repeat line {first}; only the first is imported"),
+                );
             }
         }
         row.finish(member)
