@@ -166,21 +166,60 @@ where
     T: Send + 'static,
     P: FnMut(&csv::ByteRecord, u64) -> Result<T, Vec<Reject>> + Send + 'static,
     W: Fn(Vec<T>) -> Fut,
-    Fut: std::future::Future<Output = Result<BatchOutcome, StoreError>>,
+    Fut: std::future::Future<Output = Result<BatchOutcome, StoreError>> + Send + 'static,
 {
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Batch<T>, ImportError>>(4);
     let parser = tokio::task::spawn_blocking(move || parse::read_batches(input, options, make_parser, sender));
     let mut report = ImportReport::default();
+    // One batch is written while the next is being prepared (the SQLite store
+    // resolves My Numbers on a reader connection meanwhile). Keys are unique
+    // across batches, so their order of commit does not matter; every batch
+    // that was sent is settled before this returns, error or not.
+    let mut in_flight: Option<InFlight> = None;
     while let Some(batch) = receiver.recv().await {
-        let batch = batch?;
+        let batch = match batch {
+            Ok(batch) => batch,
+            Err(error) => {
+                if let Some(previous) = in_flight.take() {
+                    previous.settle(&mut report, rejects, progress).await?;
+                }
+                return Err(error);
+            }
+        };
         report.rows += batch.rows.len() as u64 + batch.rejected_rows;
         report.rejected_rows += batch.rejected_rows;
         for reject in &batch.rejects {
             rejects.reject(reject);
         }
-        let lines = batch.lines;
-        if !batch.rows.is_empty() {
-            let outcome = write(batch.rows).await?;
+        let write = if batch.rows.is_empty() { None } else { Some(tokio::spawn(write(batch.rows))) };
+        let next = InFlight { write, lines: batch.lines, progress: batch.progress };
+        if let Some(previous) = in_flight.replace(next) {
+            previous.settle(&mut report, rejects, progress).await?;
+        }
+    }
+    if let Some(previous) = in_flight.take() {
+        previous.settle(&mut report, rejects, progress).await?;
+    }
+    parser.await.map_err(|join| ImportError::Interrupted(join.to_string()))?;
+    Ok(report)
+}
+
+/// A batch handed to the store and not yet accounted for.
+struct InFlight {
+    write: Option<tokio::task::JoinHandle<Result<BatchOutcome, StoreError>>>,
+    lines: Vec<u64>,
+    progress: Progress,
+}
+
+impl InFlight {
+    async fn settle(
+        self,
+        report: &mut ImportReport,
+        rejects: &mut dyn RejectSink,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<(), ImportError> {
+        if let Some(write) = self.write {
+            let outcome = write.await.map_err(|join| ImportError::Interrupted(join.to_string()))??;
             report.absorb(&outcome);
             for (idx, conflict) in &outcome.rejected {
                 report.rejected_rows += 1;
@@ -188,17 +227,16 @@ where
                     onshi_store::RowConflict::MyNumberTaken { my_number, .. } => ("my_number", my_number.clone()),
                 };
                 rejects.reject(&Reject {
-                    line: lines[*idx],
+                    line: self.lines[*idx],
                     field: field.to_owned(),
                     value,
                     rule: conflict.to_string(),
                 });
             }
         }
-        progress(batch.progress);
+        progress(self.progress);
+        Ok(())
     }
-    parser.await.map_err(|join| ImportError::Interrupted(join.to_string()))?;
-    Ok(report)
 }
 
 /// Keys already seen in this file, so that a duplicate row is rejected with a

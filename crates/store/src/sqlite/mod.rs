@@ -310,6 +310,27 @@ impl Store for SqliteStore {
     }
 
     async fn upsert_members(&self, members: Vec<Member>) -> Result<BatchOutcome, StoreError> {
+        // Resolve My Numbers to persons on a reader connection first, so that
+        // these index probes overlap the previous batch's write instead of
+        // holding the writer. A number not found here is looked up again
+        // inside the write transaction, in case its resident arrived since.
+        let (members, found) = self
+            .read(move |conn| {
+                let mut person = conn
+                    .prepare_cached("SELECT person_id FROM residents WHERE my_number = ?1")
+                    .map_err(db_err("preparing the person lookup"))?;
+                let mut found: Vec<Option<i64>> = vec![None; members.len()];
+                for idx in rows::sorted_order(&members, |m| m.my_number.as_ref().map(MyNumber::as_str)) {
+                    if let Some(my_number) = &members[idx].my_number {
+                        found[idx] = person
+                            .query_row([my_number.as_str()], |row| row.get(0))
+                            .optional()
+                            .map_err(db_err("looking up a person by My Number"))?;
+                    }
+                }
+                Ok((members, found))
+            })
+            .await?;
         self.write(move |conn| {
             let tx = conn.transaction().map_err(db_err("starting a transaction"))?;
             let mut outcome = BatchOutcome::default();
@@ -356,12 +377,13 @@ impl Store for SqliteStore {
                             .execute(params![key.insurer_number.as_str(), key.insurer_number.kind().code()])
                             .map_err(db_err("registering an insurer"))?;
                     }
-                    let person_id: Option<i64> = match &member.my_number {
-                        Some(my_number) => person
+                    let person_id: Option<i64> = match (found[idx], &member.my_number) {
+                        (Some(person_id), _) => Some(person_id),
+                        (None, Some(my_number)) => person
                             .query_row([my_number.as_str()], |row| row.get(0))
                             .optional()
                             .map_err(db_err("looking up a person by My Number"))?,
-                        None => None,
+                        (None, None) => None,
                     };
                     let link_method = person_id.map(|_| "my_number");
                     let attrs = &member.attributes;
