@@ -188,11 +188,8 @@ where
         };
         report.rows += batch.rows.len() as u64 + batch.rejected_rows;
         report.rejected_rows += batch.rejected_rows;
-        for reject in &batch.rejects {
-            rejects.reject(reject);
-        }
         let write = if batch.rows.is_empty() { None } else { Some(tokio::spawn(write(batch.rows))) };
-        let next = InFlight { write, lines: batch.lines, progress: batch.progress };
+        let next = InFlight { write, lines: batch.lines, rejects: batch.rejects, progress: batch.progress };
         if let Some(previous) = in_flight.replace(next) {
             previous.settle(&mut report, rejects, progress).await?;
         }
@@ -208,6 +205,9 @@ where
 struct InFlight {
     write: Option<tokio::task::JoinHandle<Result<BatchOutcome, StoreError>>>,
     lines: Vec<u64>,
+    /// Rows the parser rejected; reported with the database's rejects, in
+    /// line order, once the batch is settled.
+    rejects: Vec<Reject>,
     progress: Progress,
 }
 
@@ -218,6 +218,7 @@ impl InFlight {
         rejects: &mut dyn RejectSink,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<(), ImportError> {
+        let mut batch_rejects = self.rejects;
         if let Some(write) = self.write {
             let outcome = write.await.map_err(|join| ImportError::Interrupted(join.to_string()))??;
             report.absorb(&outcome);
@@ -226,13 +227,18 @@ impl InFlight {
                 let (field, value) = match conflict {
                     onshi_store::RowConflict::MyNumberTaken { my_number, .. } => ("my_number", my_number.clone()),
                 };
-                rejects.reject(&Reject {
+                batch_rejects.push(Reject {
                     line: self.lines[*idx],
                     field: field.to_owned(),
                     value,
                     rule: conflict.to_string(),
                 });
             }
+        }
+        // A stable sort: the fields of one row stay in column order.
+        batch_rejects.sort_by_key(|reject| reject.line);
+        for reject in &batch_rejects {
+            rejects.reject(reject);
         }
         progress(self.progress);
         Ok(())

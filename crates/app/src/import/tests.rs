@@ -272,3 +272,22 @@ mod properties {
         }
     }
 }
+
+#[tokio::test]
+async fn rejects_from_the_database_come_in_line_order_with_the_others() {
+    let store = store().await;
+    run_import(&store, Kind::Registry, REGISTRY).await;
+    // 621498320257 already belongs to 10000000001; the database refuses it.
+    let csv = "\
+resident_code,my_number,name_kanji,name_kana,birth_date,sex,address
+10000000011,000000000019,佐藤　一郎,サトウ　イチロウ,1960-01-01,7,東京都
+10000000012,621498320257,佐藤　二郎,サトウ　ジロウ,1961-01-01,1,東京都
+10000000013,000000000027,佐藤　三郎,サトウ　サブロウ,1962-02-30,1,東京都
+10000000014,000000000035,佐藤　四郎,サトウ　シロウ,1963-01-01,1,東京都
+";
+    let (report, rejects) = run_import(&store, Kind::Registry, csv).await;
+    assert_eq!((report.rows, report.inserted, report.rejected_rows), (4, 1, 3));
+    let shown: Vec<(u64, &str)> = rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
+    assert_eq!(shown, vec![(2, "sex"), (3, "my_number"), (4, "birth_date")]);
+    assert!(rejects[1].rule.contains("10000000001"), "{:?}", rejects[1]);
+}

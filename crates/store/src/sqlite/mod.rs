@@ -364,15 +364,16 @@ impl Store for SqliteStore {
                                person_id IS NOT ?15 OR link_method IS NOT ?16)",
                     )
                     .map_err(db_err("preparing the member update"))?;
-                let mut seen_insurers = std::collections::HashSet::with_capacity(16);
+                let mut last_insurer = None;
                 let now = rows::now();
                 for idx in rows::sorted_order(&members, |m| {
                     (m.key.insurer_number.as_str(), m.key.symbol.as_str(), m.key.number.as_str(), m.key.branch)
                 }) {
                     let member = &members[idx];
                     let key = &member.key;
-                    if !seen_insurers.contains(&key.insurer_number) {
-                        seen_insurers.insert(key.insurer_number.clone());
+                    // Rows come in key order, so each insurer's rows are together.
+                    if last_insurer != Some(&key.insurer_number) {
+                        last_insurer = Some(&key.insurer_number);
                         insurer
                             .execute(params![key.insurer_number.as_str(), key.insurer_number.kind().code()])
                             .map_err(db_err("registering an insurer"))?;

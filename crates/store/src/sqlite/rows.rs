@@ -19,15 +19,13 @@ pub(super) const MEMBER_SELECT: &str = "SELECT member_id, insurer_number, symbol
 /// ISO date text, written without going through a formatter (hot path).
 pub(super) fn iso(date: Date) -> String {
     let (year, month, day) = (date.year(), date.month(), date.day());
-    let mut out = String::with_capacity(10);
-    out.push_str(&format!("{year:04}"));
-    out.push('-');
-    out.push(char::from(b'0' + (month / 10) as u8));
-    out.push(char::from(b'0' + (month % 10) as u8));
-    out.push('-');
-    out.push(char::from(b'0' + (day / 10) as u8));
-    out.push(char::from(b'0' + (day % 10) as u8));
-    out
+    if !(0..=9999).contains(&year) {
+        return date.format("%Y-%m-%d").to_string();
+    }
+    let year = year as u32;
+    let digits =
+        [year / 1000, year / 100 % 10, year / 10 % 10, year % 10, 10, month / 10, month % 10, 10, day / 10, day % 10];
+    digits.iter().map(|&d| if d == 10 { '-' } else { char::from(b'0' + d as u8) }).collect()
 }
 
 /// The `updated_at` stamp of a batch, as the SQL default writes it.
