@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Run every test of onshi: the workspace's unit and integration tests (the
-# storage suite on both SQLite and PostgreSQL) and the end-to-end tests that
-# spawn the binary. PostgreSQL must be reachable; this script fails rather
-# than skip the PostgreSQL half of the storage suite.
+# storage suite on both SQLite and PostgreSQL), the end-to-end tests that
+# spawn the binary, and the browser tests in headless Chromium (installed
+# from Debian's packages when missing). PostgreSQL must be reachable; this
+# script fails rather than skip the PostgreSQL half of the storage suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,8 @@ if ! (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
     echo "start it (e.g. pg_ctlcluster 15 main start) or point ONSHI_TEST_POSTGRES_URL at a server" >&2
     exit 1
 fi
+
+bash scripts/ensure-tools.sh
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

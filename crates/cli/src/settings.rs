@@ -91,7 +91,8 @@ pub(crate) fn config_command(config_file: Option<PathBuf>, command: &ConfigComma
 pub(crate) async fn open_store(loaded: &Loaded) -> anyhow::Result<Arc<dyn onshi_store::Store>> {
     let url = loaded.config.database_url();
     let shown = config::redact_url(&url);
-    let store = onshi_store::open(&url)
+    let options = onshi_store::OpenOptions { max_connections: loaded.config.database.max_connections };
+    let store = onshi_store::open_with(&url, options)
         .await
         .with_context(|| format!("cannot open the database {shown}; check --db, ONSHI_DB or database.url"))?;
     let report = store.migrate().await.with_context(|| format!("cannot migrate the database {shown}"))?;

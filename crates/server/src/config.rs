@@ -85,7 +85,9 @@ pub struct DatabaseConfig {
     /// `ONSHI_DATABASE__URL_FILE` to keep the password out of the environment.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// Most connections the server opens to the database. Default: 10.
+    /// Most connections onshi opens to the database: the PostgreSQL pool
+    /// size; with SQLite, one writer and up to this many minus one readers.
+    /// Default: 10.
     pub max_connections: u32,
 }
 

@@ -206,17 +206,37 @@ pub trait Store: Send + Sync + 'static {
     async fn counts(&self, today: Date) -> Result<Counts, StoreError>;
 }
 
+/// How to open a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Most connections to the database: the PostgreSQL pool size; for
+    /// SQLite, one writer plus up to this many minus one readers (at least one).
+    pub max_connections: u32,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { max_connections: 5 }
+    }
+}
+
 /// Open the store a database URL names: `sqlite://PATH` (created if missing),
 /// `sqlite::memory:`, or `postgres://…`. Migrations are not applied here.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    open_with(url, OpenOptions::default()).await
+}
+
+/// As [`open`], with options.
+pub async fn open_with(url: &str, options: OpenOptions) -> Result<Arc<dyn Store>, StoreError> {
     #[cfg(feature = "sqlite")]
     if url.starts_with("sqlite:") {
-        return Ok(Arc::new(SqliteStore::open(url).await?));
+        return Ok(Arc::new(SqliteStore::open_with(url, options).await?));
     }
     #[cfg(feature = "postgres")]
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return Ok(Arc::new(PostgresStore::connect(url).await?));
+        return Ok(Arc::new(PostgresStore::connect_with(url, None, options).await?));
     }
+    let _ = options;
     Err(StoreError::BadUrl {
         url: url.to_owned(),
         reason: "use sqlite://PATH, sqlite::memory: or postgres://USER@HOST/DB (with the backend compiled in)".into(),

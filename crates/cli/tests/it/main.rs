@@ -1,31 +1,11 @@
 //! End-to-end tests of the `onshi` binary: each spawns the real executable.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
-fn onshi() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_onshi"));
-    // Keep the developer's own configuration out of the tests.
-    for (name, _) in std::env::vars() {
-        if name.starts_with("ONSHI_") {
-            command.env_remove(name);
-        }
-    }
-    command
-}
+#[path = "../common/mod.rs"]
+mod common;
 
-fn run(command: &mut Command) -> Output {
-    command.output().expect("onshi runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use common::{Server, http_get, onshi, run, stderr, stdout};
 
 #[test]
 fn validate_prints_the_normalised_value_or_the_broken_rule() {
@@ -137,45 +117,14 @@ fn config_check_rejects_an_unknown_key_naming_it() {
     assert!(stderr(&out).contains("bnid"), "{}", stderr(&out));
 }
 
-fn http_get(addr: &str, path: &str) -> String {
-    let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").expect("send");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).expect("read");
-    response
-}
-
 #[test]
 fn serve_answers_health_and_stops_gracefully_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = format!("sqlite://{}", Path::new(dir.path()).join("onshi.db").display());
-    let mut child = onshi()
-        .args(["serve", "--bind", "127.0.0.1:0", "--db", &db, "--set", "log.format=json"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("spawn onshi serve");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut addr = None;
-    let mut seen = String::new();
-    for _ in 0..50 {
-        let mut line = String::new();
-        if lines.read_line(&mut line).expect("read stderr") == 0 {
-            break;
-        }
-        seen.push_str(&line);
-        if let Some(rest) = line.split("http://").nth(1) {
-            addr = Some(rest.split('/').next().expect("address").to_owned());
-            break;
-        }
-    }
-    let addr = addr.unwrap_or_else(|| panic!("no listening line in: {seen}"));
-    let health = http_get(&addr, "/healthz");
+    let server = Server::start(&db);
+    let health = http_get(&server.addr, "/healthz");
     assert!(health.starts_with("HTTP/1.1 200"), "{health}");
-    let ready = http_get(&addr, "/readyz");
+    let ready = http_get(&server.addr, "/readyz");
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
-    assert!(status.success());
-    let exit = child.wait().expect("wait");
-    assert_eq!(exit.code(), Some(0), "graceful shutdown exits 0");
+    assert_eq!(server.stop(), Some(0), "graceful shutdown exits 0");
 }

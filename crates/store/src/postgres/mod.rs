@@ -158,12 +158,21 @@ impl ResidentColumns {
 impl PostgresStore {
     /// Connect to `postgres://…`.
     pub async fn connect(url: &str) -> Result<PostgresStore, StoreError> {
-        Self::connect_in_schema(url, None).await
+        Self::connect_with(url, None, crate::OpenOptions::default()).await
     }
 
     /// Connect with every session's `search_path` set to `schema` (created if
     /// missing). Tests use it to give each case a database of its own.
     pub async fn connect_in_schema(url: &str, schema: Option<&str>) -> Result<PostgresStore, StoreError> {
+        Self::connect_with(url, schema, crate::OpenOptions::default()).await
+    }
+
+    /// Connect with options, optionally inside `schema`.
+    pub async fn connect_with(
+        url: &str,
+        schema: Option<&str>,
+        open: crate::OpenOptions,
+    ) -> Result<PostgresStore, StoreError> {
         let options: PgConnectOptions =
             url.parse().map_err(|e: sqlx::Error| StoreError::BadUrl { url: redact(url), reason: e.to_string() })?;
         if let Some(schema) = schema {
@@ -190,7 +199,7 @@ impl PostgresStore {
             None => options,
         };
         let pool = PgPoolOptions::new()
-            .max_connections(8)
+            .max_connections(open.max_connections.max(2))
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await

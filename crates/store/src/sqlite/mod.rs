@@ -25,8 +25,6 @@ use crate::{
 
 mod rows;
 
-const READERS: usize = 4;
-
 /// The SQLite implementation of [`Store`].
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -45,13 +43,19 @@ impl SqliteStore {
     /// Open `sqlite://PATH` (the file and its directory are created if
     /// missing) or `sqlite::memory:`.
     pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
+        Self::open_with(url, crate::OpenOptions::default()).await
+    }
+
+    /// As [`SqliteStore::open`], with `max_connections - 1` readers (at least one).
+    pub async fn open_with(url: &str, options: crate::OpenOptions) -> Result<SqliteStore, StoreError> {
         let url = url.to_owned();
-        tokio::task::spawn_blocking(move || Self::open_blocking(&url))
+        let readers = options.max_connections.saturating_sub(1).max(1) as usize;
+        tokio::task::spawn_blocking(move || Self::open_blocking(&url, readers))
             .await
             .map_err(|join| StoreError::unavailable("opening the SQLite database", join))?
     }
 
-    fn open_blocking(url: &str) -> Result<SqliteStore, StoreError> {
+    fn open_blocking(url: &str, n_readers: usize) -> Result<SqliteStore, StoreError> {
         let bad = |reason: &str| StoreError::BadUrl { url: url.to_owned(), reason: reason.to_owned() };
         if url == "sqlite::memory:" || url == "sqlite://:memory:" {
             let conn = Connection::open_in_memory().map_err(|e| StoreError::unavailable("opening :memory:", e))?;
@@ -80,8 +84,8 @@ impl SqliteStore {
         let writer =
             Connection::open(path).map_err(|e| StoreError::unavailable(format!("opening {}", path.display()), e))?;
         configure(&writer, true)?;
-        let mut readers = Vec::with_capacity(READERS);
-        for _ in 0..READERS {
+        let mut readers = Vec::with_capacity(n_readers);
+        for _ in 0..n_readers {
             let reader = Connection::open_with_flags(
                 path,
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX | OpenFlags::SQLITE_OPEN_URI,
