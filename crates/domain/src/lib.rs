@@ -10,6 +10,7 @@ pub mod date;
 pub mod facility;
 pub mod id;
 pub mod insurance;
+pub mod linkage;
 mod numeral;
 pub mod person;
 pub mod registry;

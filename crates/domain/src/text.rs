@@ -140,11 +140,15 @@ pub enum FoldRule {
     PlaceNameKana,
     /// The prefecture is present in one address and omitted in the other.
     Prefecture,
+    /// The building and room (方書) are present in one address and omitted in
+    /// the other, which otherwise agree up to the last number. Decided by the
+    /// linkage comparison, not by a normaliser.
+    Building,
 }
 
 impl FoldRule {
     /// Every rule, in the order of the pipeline.
-    pub const ALL: [FoldRule; 16] = [
+    pub const ALL: [FoldRule; 17] = [
         FoldRule::Width,
         FoldRule::HalfwidthKana,
         FoldRule::Compatibility,
@@ -161,6 +165,7 @@ impl FoldRule {
         FoldRule::AddressNumber,
         FoldRule::PlaceNameKana,
         FoldRule::Prefecture,
+        FoldRule::Building,
     ];
 
     /// The Japanese label shown in the user interface.
@@ -182,6 +187,7 @@ impl FoldRule {
             FoldRule::AddressNumber => "丁目・番地・号の表記",
             FoldRule::PlaceNameKana => "地名の仮名表記（ヶ・が・ッ・ノ）",
             FoldRule::Prefecture => "都道府県名の省略",
+            FoldRule::Building => "方書（建物名・部屋番号）の省略",
         }
     }
 
