@@ -284,6 +284,22 @@ enum NameScript {
     Kana,
 }
 
+impl NameScript {
+    fn agreement(self, left: &str, right: &str) -> Agreement {
+        match self {
+            NameScript::Kanji => text::compare_kanji_names(left, right),
+            NameScript::Kana => text::compare_kana_names(left, right),
+        }
+    }
+
+    fn normalise(self, name: &str) -> String {
+        match self {
+            NameScript::Kanji => text::normalise_kanji_name(name),
+            NameScript::Kana => text::normalise_kana_name(name),
+        }
+    }
+}
+
 fn agreement_outcome(agreement: Agreement) -> Option<Outcome> {
     match agreement {
         Agreement::Exact => Some(Outcome::Equal),
@@ -303,11 +319,8 @@ fn split_name(name: &str) -> Option<(&str, &str)> {
 }
 
 fn compare_name(member: &str, resident: &str, script: NameScript) -> Outcome {
-    let (agreement, normalise): (fn(&str, &str) -> Agreement, fn(&str) -> String) = match script {
-        NameScript::Kanji => (text::compare_kanji_names, text::normalise_kanji_name),
-        NameScript::Kana => (text::compare_kana_names, text::normalise_kana_name),
-    };
-    if let Some(outcome) = agreement_outcome(agreement(member, resident)) {
+    let normalise = |name: &str| script.normalise(name);
+    if let Some(outcome) = agreement_outcome(script.agreement(member, resident)) {
         return outcome;
     }
     if let (Some((member_surname, member_given)), Some((resident_surname, resident_given))) =
