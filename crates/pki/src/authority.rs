@@ -60,6 +60,8 @@ pub enum PkiError {
     BadTime(DateTime<Utc>),
     #[error("the holder's {field} is empty")]
     EmptyAttribute { field: &'static str },
+    #[error("性別 {0:?} is not one of JPKI's codes 1 (男), 2 (女), 9 (適用不能)")]
+    SexNotInJpki(Sex),
     #[error("the holder's birth date {0} has no Japanese era")]
     NoEra(NaiveDate),
     #[error("cryptographic operation failed: {0}")]
@@ -393,6 +395,11 @@ impl Authority {
             if value.trim().is_empty() {
                 return Err(PkiError::EmptyAttribute { field });
             }
+        }
+        // JPKI's 4 attributes know 1, 2 and 9 only (REFERENCE.md §2); OQS's
+        // 3 (未設定) has no place on the card.
+        if holder.sex == Sex::Unset {
+            return Err(PkiError::SexNotInJpki(holder.sex));
         }
         // The issue date is the date in Japan, where the card is handed over.
         let issued_on = (issued_at + TimeDelta::hours(9)).date_naive();

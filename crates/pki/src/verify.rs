@@ -69,13 +69,20 @@ pub enum VerifyError {
     BadTrustAnchors(String),
 }
 
-/// Our root and two issuing CAs, checked against each other once.
+/// Our root and two issuing CAs, checked against each other once. Each
+/// issuing CA's subject and RSA public key are kept apart so that a sign-in
+/// parses only the end-entity certificate.
 #[derive(Debug, Clone)]
 pub struct TrustStore {
     root: Vec<u8>,
     user_authentication: Vec<u8>,
     signing: Vec<u8>,
+    /// (kind, subject DN DER, RSAPublicKey DER) per issuing CA.
+    issuers: Vec<(IssuingCa, Vec<u8>, Vec<u8>)>,
 }
+
+/// sha256WithRSAEncryption, the only signature our CAs make (RFC 4055 §5).
+const SHA256_WITH_RSA: &str = "1.2.840.113549.1.1.11";
 
 fn parse_exact(der: &[u8]) -> Result<X509Certificate<'_>, VerifyError> {
     let (rest, cert) = x509_parser::parse_x509_certificate(der).map_err(|e| VerifyError::Malformed(e.to_string()))?;
@@ -108,7 +115,17 @@ impl TrustStore {
             ca.verify_signature(Some(root_cert.public_key()))
                 .map_err(|_| bad(&format!("{what} is not signed by the root")))?;
         }
-        Ok(Self { root: root.to_vec(), user_authentication: user_authentication.to_vec(), signing: signing.to_vec() })
+        let mut issuers = Vec::new();
+        for (kind, der) in [(IssuingCa::UserAuthentication, user_authentication), (IssuingCa::Signing, signing)] {
+            let ca = parse_exact(der)?;
+            issuers.push((kind, ca.subject().as_raw().to_vec(), ca.public_key().subject_public_key.data.to_vec()));
+        }
+        Ok(Self {
+            root: root.to_vec(),
+            user_authentication: user_authentication.to_vec(),
+            signing: signing.to_vec(),
+            issuers,
+        })
     }
 
     pub fn root_der(&self) -> &[u8] {
@@ -135,12 +152,17 @@ impl TrustStore {
         let cert = parse_exact(cert_der)?;
 
         let mut kind = None;
-        for candidate in [IssuingCa::UserAuthentication, IssuingCa::Signing] {
-            let (_, ca) = x509_parser::parse_x509_certificate(self.ca_der(candidate))
-                .map_err(|e| VerifyError::BadTrustAnchors(e.to_string()))?;
-            if ca.subject().as_raw() == cert.issuer().as_raw() {
-                cert.verify_signature(Some(ca.public_key())).map_err(|_| VerifyError::ForeignCa)?;
-                kind = Some(candidate);
+        for (candidate, subject, ca_key) in &self.issuers {
+            if subject.as_slice() == cert.issuer().as_raw() {
+                // Our CAs sign only with sha256WithRSAEncryption; anything else
+                // under our name was signed by someone else.
+                if cert.signature_algorithm.algorithm.to_id_string() != SHA256_WITH_RSA {
+                    return Err(VerifyError::ForeignCa);
+                }
+                UnparsedPublicKey::new(&signature::RSA_PKCS1_2048_8192_SHA256, ca_key)
+                    .verify(cert.tbs_certificate.as_ref(), &cert.signature_value.data)
+                    .map_err(|_| VerifyError::ForeignCa)?;
+                kind = Some(*candidate);
                 break;
             }
         }

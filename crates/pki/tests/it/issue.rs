@@ -235,4 +235,19 @@ fn bad_holders_and_urls_are_refused() {
     let mut urls = auth_urls();
     urls.ocsp = "http://例え.jp/ocsp".to_owned();
     assert!(a.issue(&holder(), issued_at(), &urls, &sign_urls()).is_err());
+    let mut h = holder();
+    h.sex = onshi_domain::person::Sex::Unset;
+    assert!(a.issue(&h, issued_at(), &auth_urls(), &sign_urls()).is_err());
+}
+
+#[test]
+fn long_urls_and_attributes_use_long_form_lengths() {
+    let long = format!("http://ocsp.example.jp/{}", "a".repeat(300));
+    let urls = onshi_pki::StatusUrls { ocsp: long.clone(), crl: format!("{long}.crl") };
+    let mut h = holder();
+    h.address = "東京都千代田区霞が関一丁目1番1号".repeat(10);
+    let card = authority().issue(&h, issued_at(), &urls, &urls).unwrap();
+    let ext = extensions(&card.signing.cert_der);
+    assert!(ext.contains(&format!("1.3.6.1.5.5.7.1.1 critical=false 1.3.6.1.5.5.7.48.1 URI:{long}")), "{ext:?}");
+    assert!(ext.iter().any(|e| e.contains(&h.address)), "{ext:?}");
 }
