@@ -28,7 +28,7 @@
 //! practical concern and no counter has to survive restarts.
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
-use chrono::{DateTime, Datelike, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use onshi_domain::person::Sex;
 use rcgen::{
     BasicConstraints, CertificateParams, CrlDistributionPoint, CustomExtension, DistinguishedName, DnType,
@@ -401,10 +401,7 @@ impl Authority {
         if holder.sex == Sex::Unset {
             return Err(PkiError::SexNotInJpki(holder.sex));
         }
-        // The issue date is the date in Japan, where the card is handed over.
-        let issued_on = (issued_at + TimeDelta::hours(9)).date_naive();
-        let expiry = validity::certificate_expiry_date(holder.birth_date, issued_on);
-        let not_after = validity::end_of_day_jst(expiry);
+        let not_after = validity::certificate_not_after(holder.birth_date, issued_at);
 
         let auth = self.issue_one(IssuingCa::UserAuthentication, Vec::new(), issued_at, not_after, auth_urls)?;
 

@@ -53,6 +53,14 @@ pub fn card_expiry_date(birth: NaiveDate, issued_on: NaiveDate) -> NaiveDate {
     nth_birthday_after(birth, issued_on, n)
 }
 
+/// `notAfter` of the certificates of a card issued at `issued_at`: the end of
+/// the 5th birthday after the issue date, the issue date being the date in
+/// Japan at `issued_at`.
+pub fn certificate_not_after(birth: NaiveDate, issued_at: DateTime<Utc>) -> DateTime<Utc> {
+    let issued_on = (issued_at + TimeDelta::hours(9)).date_naive();
+    end_of_day_jst(certificate_expiry_date(birth, issued_on))
+}
+
 /// The last second of `date` in Japan Standard Time (UTC+9), in UTC.
 pub fn end_of_day_jst(date: NaiveDate) -> DateTime<Utc> {
     let local_end = date.and_time(NaiveTime::from_hms_opt(23, 59, 59).expect("23:59:59 is a valid time of day"));

@@ -42,6 +42,11 @@ fn end_of_day_and_grace() {
     let end = end_of_day_jst(d("2031-02-28"));
     assert_eq!(end.to_rfc3339(), "2031-02-28T14:59:59+00:00");
     assert_eq!(grace_end(end).to_rfc3339(), "2031-05-28T14:59:59+00:00");
+    // 2026-11-22 23:30 UTC is already 2026-11-23 in Japan.
+    let issued = "2026-11-22T23:30:00Z".parse().expect("RFC 3339");
+    assert_eq!(certificate_not_after(d("1980-11-23"), issued).to_rfc3339(), "2031-11-23T14:59:59+00:00");
+    let issued = "2026-11-22T14:59:59Z".parse().expect("RFC 3339");
+    assert_eq!(certificate_not_after(d("1980-11-23"), issued).to_rfc3339(), "2030-11-23T14:59:59+00:00");
     let end = end_of_day_jst(d("2031-11-30"));
     assert_eq!(grace_end(end).to_rfc3339(), "2032-02-29T14:59:59+00:00");
 }

@@ -184,3 +184,42 @@ fn ocsp_refuses_bad_requests() {
         assert_eq!(answer(&req).0, expect, "{why}");
     }
 }
+
+#[test]
+fn every_reason_reaches_crl_and_ocsp() {
+    use RevocationReason as R;
+    let cases = [
+        (R::Unspecified, 0, "Unspecified"),
+        (R::KeyCompromise, 1, "KeyCompromise"),
+        (R::CaCompromise, 2, "CaCompromise"),
+        (R::AffiliationChanged, 3, "AffiliationChanged"),
+        (R::Superseded, 4, "Superseded"),
+        (R::CessationOfOperation, 5, "CessationOfOperation"),
+        (R::PrivilegeWithdrawn, 9, "PrivilegeWithdrawn"),
+    ];
+    let a = authority();
+    let serial = vec![0x44; 16];
+    for (reason, code, ocsp_name) in cases {
+        assert_eq!(reason.code(), code);
+        let entries = [StatusEntry {
+            serial: serial.clone(),
+            state: CertState::Revoked { reason, at: t("2027-01-01T00:00:00Z") },
+        }];
+        let crl = a.crl(IssuingCa::Signing, &entries, t("2027-01-02T00:00:00Z"), t("2027-01-03T00:00:00Z"), 1).unwrap();
+        let (_, parsed) = parse_x509_crl(&crl.der).unwrap();
+        let got: Vec<_> = parsed.iter_revoked_certificates().map(|r| r.reason_code().map(|(_, c)| c.0)).collect();
+        // RFC 5280 §5.3.1: reasonCode unspecified SHOULD be absent, and it is.
+        let expect = if code == 0 { None } else { Some(code) };
+        assert_eq!(got, [expect], "{reason:?}");
+        let der = a.ocsp_response(
+            &request(IssuingCa::Signing, &serial, None),
+            &entries,
+            t("2027-01-02T00:00:00Z"),
+            t("2027-01-03T00:00:00Z"),
+        );
+        let resp = OcspResponse::from_der(&der).unwrap();
+        let basic = BasicOcspResponse::from_der(resp.response_bytes.unwrap().response.as_bytes()).unwrap();
+        let line = status_line(&basic.tbs_response_data.responses[0].cert_status);
+        assert_eq!(line, format!("revoked 1798761600 Some({ocsp_name})"), "{reason:?}");
+    }
+}
