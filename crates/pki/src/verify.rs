@@ -60,9 +60,12 @@ pub enum VerifyError {
     BadSignature,
     #[error("the certificate is not valid before {not_before}")]
     NotYetValid { not_before: DateTime<Utc> },
-    /// `beyond_grace` is false only for a user-authentication certificate in
-    /// its grace window when the caller asked for strict validity; a signing
-    /// certificate has no grace, so it is always true for one.
+    /// Past `notAfter` and past any grace. `beyond_grace` is always true
+    /// from [`TrustStore::verify_sign_in`], which accepts a user-authentication
+    /// certificate inside its grace as [`Validity::WithinGrace`]; the field lets
+    /// a caller that refuses grace (e.g. for signing) report
+    /// `Expired { beyond_grace: false }` with the same variant. A signing
+    /// certificate has no grace.
     #[error("the certificate expired at {not_after}")]
     Expired { not_after: DateTime<Utc>, beyond_grace: bool },
     #[error("the trust anchors are not a valid root and issuing CAs: {0}")]
