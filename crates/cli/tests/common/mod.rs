@@ -38,13 +38,15 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn start(db: &str) -> Server {
-        let mut child = onshi()
+        let child = onshi()
             .args(["serve", "--bind", "127.0.0.1:0", "--db", db, "--set", "log.format=json"])
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
             .expect("spawn onshi serve");
-        let mut lines = BufReader::new(child.stderr.take().expect("stderr"));
+        // From here on the guard kills and reaps the process on every path.
+        let mut server = Server { child, addr: String::new() };
+        let mut lines = BufReader::new(server.child.stderr.take().expect("stderr"));
         let mut seen = String::new();
         for _ in 0..50 {
             let mut line = String::new();
@@ -53,13 +55,12 @@ impl Server {
             }
             seen.push_str(&line);
             if let Some(rest) = line.split("http://").nth(1) {
-                let addr = rest.split('/').next().expect("address").to_owned();
+                server.addr = rest.split('/').next().expect("address").to_owned();
                 // Keep draining stderr so the server never blocks on a full pipe.
                 std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
-                return Server { child, addr };
+                return server;
             }
         }
-        let _ = child.kill();
         panic!("onshi serve printed no listening line: {seen}");
     }
 
