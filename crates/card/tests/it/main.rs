@@ -13,4 +13,5 @@ mod persistence;
 mod pins;
 mod random;
 mod sign;
+mod signin;
 mod transport;
