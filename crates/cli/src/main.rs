@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod card_cmd;
 mod check;
 mod demo;
 mod import_cmd;
@@ -58,6 +59,11 @@ enum Command {
         #[command(subcommand)]
         command: import_cmd::ImportCommand,
     },
+    /// My Number cards: issue one to a resident, or run the card emulator.
+    Card {
+        #[command(subcommand)]
+        command: card_cmd::CardCommand,
+    },
     /// Write a deterministic synthetic population as CSV files.
     Synth(synth_cmd::SynthArgs),
     /// Check an identifier: prints the normalised value (exit 0) or the rule it breaks (exit 1).
@@ -86,6 +92,7 @@ fn main() -> ExitCode {
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Registry, command))),
         Command::Members { command } => runtime()
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Members, command))),
+        Command::Card { command } => runtime().and_then(|rt| rt.block_on(card_cmd::run(config_file, command))),
         Command::Facilities { command } => runtime()
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Facilities, command))),
     };

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+mod card;
 #[path = "../common/mod.rs"]
 mod common;
 
@@ -59,6 +60,8 @@ fn every_subcommand_has_help() {
         vec!["registry", "import", "--help"],
         vec!["members", "import", "--help"],
         vec!["facilities", "import", "--help"],
+        vec!["card", "issue", "--help"],
+        vec!["card", "serve", "--help"],
         vec!["synth", "--help"],
         vec!["validate", "--help"],
         vec!["wareki", "--help"],
