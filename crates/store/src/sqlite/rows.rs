@@ -2,7 +2,7 @@
 
 use chrono::Datelike;
 use rusqlite::Row;
-use rusqlite::types::{FromSqlError, Type};
+use rusqlite::types::Type;
 
 use onshi_domain::Date;
 
@@ -42,19 +42,28 @@ pub(super) fn sorted_order<'a, T, K: Ord>(rows: &'a [T], key: impl Fn(&'a T) -> 
     order
 }
 
-fn date_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Date> {
-    let text: String = row.get(idx)?;
-    Date::parse_from_str(&text, "%Y-%m-%d")
+fn parse_date(idx: usize, text: &str) -> rusqlite::Result<Date> {
+    Date::parse_from_str(text, "%Y-%m-%d")
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
 }
 
+fn date_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Date> {
+    parse_date(idx, &row.get::<_, String>(idx)?)
+}
+
 fn opt_date_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Date>> {
-    match row.get::<_, Option<String>>(idx)? {
-        None => Ok(None),
-        Some(text) => Date::parse_from_str(&text, "%Y-%m-%d").map(Some).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(FromSqlError::Other(Box::new(e))))
-        }),
-    }
+    row.get::<_, Option<String>>(idx)?.map(|text| parse_date(idx, &text)).transpose()
+}
+
+/// The 5 attributes in five consecutive columns from `first`.
+fn attributes(row: &Row<'_>, first: usize) -> rusqlite::Result<RawAttributes> {
+    Ok(RawAttributes {
+        name_kanji: row.get(first)?,
+        name_kana: row.get(first + 1)?,
+        birth_date: date_at(row, first + 2)?,
+        sex: row.get(first + 3)?,
+        address: row.get(first + 4)?,
+    })
 }
 
 pub(super) fn resident_raw(row: &Row<'_>) -> rusqlite::Result<RawResident> {
@@ -62,13 +71,7 @@ pub(super) fn resident_raw(row: &Row<'_>) -> rusqlite::Result<RawResident> {
         person_id: row.get(0)?,
         resident_code: row.get(1)?,
         my_number: row.get(2)?,
-        attributes: RawAttributes {
-            name_kanji: row.get(3)?,
-            name_kana: row.get(4)?,
-            birth_date: date_at(row, 5)?,
-            sex: row.get(6)?,
-            address: row.get(7)?,
-        },
+        attributes: attributes(row, 3)?,
     })
 }
 
@@ -80,13 +83,7 @@ pub(super) fn member_raw(row: &Row<'_>) -> rusqlite::Result<RawMember> {
         number: row.get(3)?,
         branch: row.get(4)?,
         relationship: row.get(5)?,
-        attributes: RawAttributes {
-            name_kanji: row.get(6)?,
-            name_kana: row.get(7)?,
-            birth_date: date_at(row, 8)?,
-            sex: row.get(9)?,
-            address: row.get(10)?,
-        },
+        attributes: attributes(row, 6)?,
         my_number: row.get(11)?,
         copay_ratio: row.get(12)?,
         acquired_on: date_at(row, 13)?,
