@@ -12,6 +12,7 @@
 use std::fmt;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use onshi_domain::Date;
 use onshi_domain::facility::Facility;
 use onshi_domain::id::{InsurerKind, InsurerNumber, MyNumber};
@@ -19,6 +20,7 @@ use onshi_domain::insurance::{Member, MemberKey};
 use onshi_domain::registry::{Resident, ResidentCode};
 
 mod decode;
+pub mod jpki;
 mod migrate;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -204,6 +206,48 @@ pub trait Store: Send + Sync + 'static {
     async fn facility(&self, code: &onshi_domain::id::FacilityCode) -> Result<Option<Facility>, StoreError>;
 
     async fn counts(&self, today: Date) -> Result<Counts, StoreError>;
+
+    // ---- JPKI: cards, certificates, status, challenges (see [`jpki`]) ----
+
+    /// Record an issued card and its certificates (all good). `Conflict` if
+    /// the serial or a certificate serial exists, `NotFound` if the person
+    /// does not.
+    async fn insert_card(&self, card: jpki::NewCard) -> Result<jpki::StoredCard, StoreError>;
+
+    async fn card(&self, card_serial: &str) -> Result<Option<jpki::StoredCard>, StoreError>;
+
+    /// A person's cards, newest first.
+    async fn cards_of_person(&self, person_id: PersonId) -> Result<Vec<jpki::StoredCard>, StoreError>;
+
+    /// Apply a municipality's change at `at` under the rules of [`jpki`]:
+    /// `NotFound` for an unknown card, `Conflict` (saying what to do) for a
+    /// change the card's state does not allow.
+    async fn change_card(
+        &self,
+        card_serial: &str,
+        change: jpki::CardChange,
+        at: DateTime<Utc>,
+    ) -> Result<jpki::StoredCard, StoreError>;
+
+    /// The certificates on a card, current ones first.
+    async fn certificates_of_card(&self, card_serial: &str) -> Result<Vec<jpki::StoredCertificate>, StoreError>;
+
+    async fn certificate(&self, serial: &[u8]) -> Result<Option<jpki::StoredCertificate>, StoreError>;
+
+    /// A card's history, oldest first.
+    async fn card_events(&self, card_serial: &str) -> Result<Vec<jpki::CardEvent>, StoreError>;
+
+    /// The number of the latest status change of a CA's certificates (0 if none).
+    async fn status_number(&self, kind: jpki::CertKind) -> Result<u64, StoreError>;
+
+    /// What the CA's CRL lists, read consistently with its number.
+    async fn status_list(&self, kind: jpki::CertKind) -> Result<jpki::StatusList, StoreError>;
+
+    /// Record a new challenge; also forgets challenges expired for a day.
+    async fn insert_challenge(&self, challenge: jpki::Challenge) -> Result<(), StoreError>;
+
+    /// Take a challenge at `at`: marks it used if it was unused and unexpired.
+    async fn take_challenge(&self, id: &str, at: DateTime<Utc>) -> Result<jpki::ChallengeTake, StoreError>;
 }
 
 /// How to open a store.

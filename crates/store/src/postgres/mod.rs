@@ -19,6 +19,8 @@ use onshi_domain::id::{FacilityCode, MyNumber};
 use onshi_domain::insurance::{Member, MemberKey};
 use onshi_domain::registry::{Resident, ResidentCode};
 
+mod jpki;
+
 use crate::decode::{RawAttributes, RawMember, RawResident, mask_my_number};
 use crate::migrate::{MIGRATIONS, Migration, MigrationReport};
 use crate::{
@@ -31,11 +33,11 @@ pub struct PostgresStore {
     pool: PgPool,
 }
 
-fn db_err(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+pub(super) fn db_err(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |e| StoreError::unavailable(context, e)
 }
 
-fn is_unique_violation(err: &sqlx::Error) -> bool {
+pub(super) fn is_unique_violation(err: &sqlx::Error) -> bool {
     err.as_database_error().and_then(|db| db.code()).is_some_and(|code| code == "23505")
 }
 
@@ -541,5 +543,58 @@ impl Store for PostgresStore {
             members_eligible_today: get(4)?,
             facilities: get(5)?,
         })
+    }
+
+    async fn insert_card(&self, card: crate::jpki::NewCard) -> Result<crate::jpki::StoredCard, StoreError> {
+        jpki::insert_card(&self.pool, card).await
+    }
+
+    async fn card(&self, card_serial: &str) -> Result<Option<crate::jpki::StoredCard>, StoreError> {
+        jpki::card(&self.pool, card_serial).await
+    }
+
+    async fn cards_of_person(&self, person_id: PersonId) -> Result<Vec<crate::jpki::StoredCard>, StoreError> {
+        jpki::cards_of_person(&self.pool, person_id).await
+    }
+
+    async fn change_card(
+        &self,
+        card_serial: &str,
+        change: crate::jpki::CardChange,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::jpki::StoredCard, StoreError> {
+        jpki::change_card(&self.pool, card_serial, change, at).await
+    }
+
+    async fn certificates_of_card(&self, card_serial: &str) -> Result<Vec<crate::jpki::StoredCertificate>, StoreError> {
+        jpki::certificates_of_card(&self.pool, card_serial).await
+    }
+
+    async fn certificate(&self, serial: &[u8]) -> Result<Option<crate::jpki::StoredCertificate>, StoreError> {
+        jpki::certificate(&self.pool, serial).await
+    }
+
+    async fn card_events(&self, card_serial: &str) -> Result<Vec<crate::jpki::CardEvent>, StoreError> {
+        jpki::card_events(&self.pool, card_serial).await
+    }
+
+    async fn status_number(&self, kind: crate::jpki::CertKind) -> Result<u64, StoreError> {
+        jpki::status_number(&self.pool, kind).await
+    }
+
+    async fn status_list(&self, kind: crate::jpki::CertKind) -> Result<crate::jpki::StatusList, StoreError> {
+        jpki::status_list(&self.pool, kind).await
+    }
+
+    async fn insert_challenge(&self, challenge: crate::jpki::Challenge) -> Result<(), StoreError> {
+        jpki::insert_challenge(&self.pool, &challenge).await
+    }
+
+    async fn take_challenge(
+        &self,
+        id: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::jpki::ChallengeTake, StoreError> {
+        jpki::take_challenge(&self.pool, id, at).await
     }
 }

@@ -23,6 +23,7 @@ use crate::{
     Backend, BatchOutcome, Counts, Insurer, PersonId, RowConflict, Store, StoreError, StoredMember, StoredResident,
 };
 
+mod jpki;
 mod rows;
 
 /// The SQLite implementation of [`Store`].
@@ -154,7 +155,7 @@ pub(super) fn db_err(context: &'static str) -> impl FnOnce(rusqlite::Error) -> S
     move |e| StoreError::unavailable(context, e)
 }
 
-fn is_unique_violation(err: &rusqlite::Error) -> bool {
+pub(super) fn is_unique_violation(err: &rusqlite::Error) -> bool {
     matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE)
 }
 
@@ -582,5 +583,64 @@ impl Store for SqliteStore {
             .map_err(db_err("counting rows"))
         })
         .await
+    }
+
+    async fn insert_card(&self, card: crate::jpki::NewCard) -> Result<crate::jpki::StoredCard, StoreError> {
+        self.write(move |conn| jpki::insert_card(conn, card)).await
+    }
+
+    async fn card(&self, card_serial: &str) -> Result<Option<crate::jpki::StoredCard>, StoreError> {
+        let serial = card_serial.to_owned();
+        self.read(move |conn| jpki::card(conn, &serial)).await
+    }
+
+    async fn cards_of_person(&self, person_id: PersonId) -> Result<Vec<crate::jpki::StoredCard>, StoreError> {
+        self.read(move |conn| jpki::cards_of_person(conn, person_id)).await
+    }
+
+    async fn change_card(
+        &self,
+        card_serial: &str,
+        change: crate::jpki::CardChange,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::jpki::StoredCard, StoreError> {
+        let serial = card_serial.to_owned();
+        self.write(move |conn| jpki::change_card(conn, &serial, change, at)).await
+    }
+
+    async fn certificates_of_card(&self, card_serial: &str) -> Result<Vec<crate::jpki::StoredCertificate>, StoreError> {
+        let serial = card_serial.to_owned();
+        self.read(move |conn| jpki::certificates_of_card(conn, &serial)).await
+    }
+
+    async fn certificate(&self, serial: &[u8]) -> Result<Option<crate::jpki::StoredCertificate>, StoreError> {
+        let serial = serial.to_vec();
+        self.read(move |conn| jpki::certificate(conn, &serial)).await
+    }
+
+    async fn card_events(&self, card_serial: &str) -> Result<Vec<crate::jpki::CardEvent>, StoreError> {
+        let serial = card_serial.to_owned();
+        self.read(move |conn| jpki::card_events(conn, &serial)).await
+    }
+
+    async fn status_number(&self, kind: crate::jpki::CertKind) -> Result<u64, StoreError> {
+        self.read(move |conn| jpki::status_number(conn, kind)).await
+    }
+
+    async fn status_list(&self, kind: crate::jpki::CertKind) -> Result<crate::jpki::StatusList, StoreError> {
+        self.read(move |conn| jpki::status_list(conn, kind)).await
+    }
+
+    async fn insert_challenge(&self, challenge: crate::jpki::Challenge) -> Result<(), StoreError> {
+        self.write(move |conn| jpki::insert_challenge(conn, &challenge)).await
+    }
+
+    async fn take_challenge(
+        &self,
+        id: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::jpki::ChallengeTake, StoreError> {
+        let id = id.to_owned();
+        self.write(move |conn| jpki::take_challenge(conn, &id, at)).await
     }
 }
