@@ -209,7 +209,12 @@ impl LinkVerdict {
 /// - the kanji name differs while the kana name agrees and the address
 ///   differs too: the 2023 namesake pattern, same reading, other spelling,
 ///   other household;
-/// - three or more attributes differ.
+/// - three or more attributes differ, where a name that differs in both
+///   scripts counts once (a marriage and a move together are `Review`).
+///
+/// A name written without a separator on one side is split where the other
+/// side's surname or given name says, so that `北川未来` against `大野　未来`
+/// is a changed surname, not another person.
 ///
 /// Otherwise `Review` when any attribute differs, and `Match` when none does.
 pub fn judge_link(comparison: &Comparison) -> LinkVerdict {
@@ -240,7 +245,13 @@ pub fn judge_link(comparison: &Comparison) -> LinkVerdict {
     if differs(comparison.name_kanji) && comparison.name_kana.agrees() && differs(comparison.address) {
         return mismatch();
     }
-    let n_different = comparison.outcomes().iter().filter(|(_, outcome)| differs(*outcome)).count();
+    // Past the rules above a name can only differ by its surname or by one
+    // character. In both scripts that is one fact written twice (a marriage,
+    // an adoption, a divorce: 佐藤 → 加藤 is one character in each), so the
+    // name counts once: a new surname and a move together are `review`.
+    let name_in_both_scripts = differs(comparison.name_kanji) && differs(comparison.name_kana);
+    let n_different = comparison.outcomes().iter().filter(|(_, outcome)| differs(*outcome)).count()
+        - usize::from(name_in_both_scripts);
     if n_different >= 3 {
         return mismatch();
     }
@@ -318,13 +329,39 @@ fn split_name(name: &str) -> Option<(&str, &str)> {
     (!surname.is_empty() && !given.is_empty()).then_some((surname, given))
 }
 
+/// Splits a name written without a separator (`北川未来`) where the other
+/// side's split says: after the other's surname when it starts with it
+/// (after folding), else before the other's given name when it ends with it.
+/// `None` when neither fits, or when the split would leave an empty part.
+fn split_like<'a>(name: &'a str, other: (&str, &str), script: NameScript) -> Option<(&'a str, &'a str)> {
+    let trimmed = name.trim_matches(|c: char| c.is_whitespace());
+    let (other_surname, other_given) = (script.normalise(other.0), script.normalise(other.1));
+    let boundaries = trimmed.char_indices().map(|(at, _)| at).skip(1);
+    let mut split = None;
+    for at in boundaries {
+        let (surname, given) = trimmed.split_at(at);
+        if script.normalise(surname) == other_surname {
+            return Some((surname, given));
+        }
+        if split.is_none() && script.normalise(given) == other_given {
+            split = Some((surname, given));
+        }
+    }
+    split
+}
+
 fn compare_name(member: &str, resident: &str, script: NameScript) -> Outcome {
     let normalise = |name: &str| script.normalise(name);
     if let Some(outcome) = agreement_outcome(script.agreement(member, resident)) {
         return outcome;
     }
+    let (member_parts, resident_parts) = match (split_name(member), split_name(resident)) {
+        (Some(member_parts), None) => (Some(member_parts), split_like(resident, member_parts, script)),
+        (None, Some(resident_parts)) => (split_like(member, resident_parts, script), Some(resident_parts)),
+        both => both,
+    };
     if let (Some((member_surname, member_given)), Some((resident_surname, resident_given))) =
-        (split_name(member), split_name(resident))
+        (member_parts, resident_parts)
     {
         let surname_agrees = normalise(member_surname) == normalise(resident_surname);
         let given_agrees = normalise(member_given) == normalise(resident_given);

@@ -84,6 +84,42 @@ fn verdicts_on_linked_members() {
             &["name_kanji:surname", "name_kana:surname"],
         ),
         (
+            "married, the insurer's name written without a space",
+            person("佐藤太郎", "サトウタロウ", "1980-04-01", Sex::Male, "東京都八王子市元本郷町三丁目24番1号"),
+            "review",
+            &["name_kanji:surname", "name_kana:surname"],
+        ),
+        (
+            "married and moved: one life event and a move",
+            person("佐藤　太郎", "サトウ　タロウ", "1980-04-01", Sex::Male, "東京都日野市高幡1971番地7"),
+            "review",
+            &["name_kanji:surname", "name_kana:surname", "address:same_prefecture"],
+        ),
+        (
+            "married and moved, written without spaces",
+            person("佐藤太郎", "ｻﾄｳﾀﾛｳ", "1980-04-01", Sex::Male, "東京都日野市高幡1971番地7"),
+            "review",
+            &["name_kanji:surname", "name_kana:surname", "address:same_prefecture"],
+        ),
+        (
+            "married to a surname one character apart, and moved",
+            person("高畑　太郎", "タカハタ　タロウ", "1980-04-01", Sex::Male, "東京都日野市高幡1971番地7"),
+            "review",
+            &["name_kanji:one_character", "name_kana:one_character", "address:same_prefecture"],
+        ),
+        (
+            "another given name written without a space is still another person",
+            person("髙橋花子", "タカハシハナコ", "1980-04-01", Sex::Male, "東京都八王子市元本郷町三丁目24番1号"),
+            "mismatch",
+            &["name_kanji:given_name", "name_kana:given_name"],
+        ),
+        (
+            "a new surname, a move and an unset sex are too much",
+            person("佐藤　太郎", "サトウ　タロウ", "1980-04-01", Sex::Unset, "東京都日野市高幡1971番地7"),
+            "mismatch",
+            &["name_kanji:surname", "name_kana:surname", "sex:other", "address:same_prefecture"],
+        ),
+        (
             "birth date digits swapped",
             person("髙橋　太郎", "タカハシ　タロウ", "1980-04-10", Sex::Male, "東京都八王子市元本郷町三丁目24番1号"),
             "review",
