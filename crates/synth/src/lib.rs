@@ -25,6 +25,7 @@
 //! This crate does not parse or import these files; the importers do.
 
 mod facilities;
+pub mod inspection;
 mod insurers;
 mod kana;
 mod names;

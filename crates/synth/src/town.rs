@@ -108,7 +108,7 @@ impl NoiseKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Role {
+pub(crate) enum Role {
     Head,
     Spouse,
     Child,
@@ -116,11 +116,11 @@ enum Role {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Draft {
-    age: u32,
-    sex: Sex,
-    role: Role,
-    deceased: bool,
+pub(crate) struct Draft {
+    pub(crate) age: u32,
+    pub(crate) sex: Sex,
+    pub(crate) role: Role,
+    pub(crate) deceased: bool,
 }
 
 /// What is kept of each resident after their household is written.
@@ -433,7 +433,7 @@ fn spouse_age(rng: &mut impl Rng, head_age: u32) -> u32 {
     (head_age as i64 - rng.random_range(-2..=6i64)).clamp(20, 104) as u32
 }
 
-fn household_shape(rng: &mut ChaCha8Rng, death_rate: f64) -> (Vec<Draft>, f64) {
+pub(crate) fn household_shape(rng: &mut ChaCha8Rng, death_rate: f64) -> (Vec<Draft>, f64) {
     let shape = *weighted(rng, SHAPES);
     let mut drafts = Vec::with_capacity(6);
     let kid_count = |rng: &mut ChaCha8Rng| *weighted(rng, &[(1usize, 0.5), (2, 0.4), (3, 0.1)]);

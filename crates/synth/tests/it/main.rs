@@ -9,6 +9,7 @@ use onshi_domain::Date;
 use onshi_domain::id::{FacilityCode, InsurerKind, InsurerNumber, MyNumber};
 use onshi_synth::{NoiseKind, Progress, Sinks, Summary, SynthConfig, generate, generate_into};
 
+mod inspection;
 mod linkage;
 
 type Row = BTreeMap<String, String>;
