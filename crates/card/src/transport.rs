@@ -152,6 +152,7 @@ pub async fn write_frame<S: AsyncWrite + Unpin>(stream: &mut S, payload: &[u8]) 
 #[derive(Debug)]
 pub struct LocalReader {
     stream: TcpStream,
+    atr: Vec<u8>,
 }
 
 impl LocalReader {
@@ -159,12 +160,24 @@ impl LocalReader {
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<LocalReader> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
-        Ok(LocalReader { stream })
+        Ok(LocalReader { stream, atr: Vec::new() })
     }
 
     /// Powers the card on and returns its ATR.
     pub async fn power_on(&mut self) -> io::Result<Vec<u8>> {
-        self.exchange(&[control::POWER_ON]).await
+        self.atr = self.exchange(&[control::POWER_ON]).await?;
+        Ok(self.atr.clone())
+    }
+
+    /// The ATR of the last [`LocalReader::power_on`]; empty before it, or
+    /// when the card stayed mute.
+    pub fn atr(&self) -> &[u8] {
+        &self.atr
+    }
+
+    /// The card's address.
+    pub fn peer_addr(&self) -> io::Result<std::net::SocketAddr> {
+        self.stream.peer_addr()
     }
 
     /// Sends a control code or an APDU and returns the reply frame.

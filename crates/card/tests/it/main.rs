@@ -9,9 +9,12 @@
 mod client;
 mod exchanges;
 mod fixture;
+#[cfg(feature = "pcsc")]
+mod pcsc;
 mod persistence;
 mod pins;
 mod random;
+mod reader;
 mod sign;
 mod signin;
 mod transport;

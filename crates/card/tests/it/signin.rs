@@ -10,16 +10,18 @@ use onshi_pki::{Authority, Holder, IssuingCa, StatusUrls, TrustStore, Validity, 
 
 use crate::client::{read_auth_certificate, select_ap, select_ef, split, verify};
 
-fn at(text: &str) -> DateTime<Utc> {
+pub(crate) fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).expect("test time").with_timezone(&Utc)
 }
 
-struct Issued {
-    card: Card,
-    trust: TrustStore,
+/// A card whose certificates `onshi-pki` issued, and the platform's trust
+/// store for them. The PIN is 1234, the signing password ABC123.
+pub(crate) struct Issued {
+    pub(crate) card: Card,
+    pub(crate) trust: TrustStore,
 }
 
-fn issue() -> Issued {
+pub(crate) fn issue() -> Issued {
     let issued_at = at("2026-11-21T01:00:00Z");
     let authority = Authority::create(issued_at).expect("authority");
     let holder = Holder {
