@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install the outside tools the tests drive, when missing: Debian's Chromium
-# for the browser tests and the openssl CLI that checks our certificates, CRLs
-# and OCSP answers. Safe to run again; does nothing when all are there.
+# for the browser tests, the openssl CLI that checks our certificates, CRLs
+# and OCSP answers, and the PC/SC stack the card emulator is tested in
+# (pcscd, vsmartcard-vpcd's virtual reader, OpenSC's pkcs15-tool, and the
+# pcsc-lite headers the `pcsc` feature links against). Safe to run again;
+# does nothing when all are there.
 set -euo pipefail
 
 apt_install() {
@@ -21,4 +24,18 @@ fi
 if ! command -v openssl >/dev/null 2>&1; then
     echo "== installing openssl (Debian package) for the PKI tests"
     apt_install openssl
+fi
+
+# A Debian package counts as there when dpkg has it installed.
+installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+pcsc_missing=()
+for package in pcscd vsmartcard-vpcd opensc libpcsclite-dev; do
+    installed "$package" || pcsc_missing+=("$package")
+done
+if [ "${#pcsc_missing[@]}" -gt 0 ]; then
+    echo "== installing ${pcsc_missing[*]} (Debian packages) for the card's PC/SC tests"
+    apt_install "${pcsc_missing[@]}"
 fi

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Run every test of onshi: the workspace's unit and integration tests (the
 # storage suite on both SQLite and PostgreSQL), the end-to-end tests that
-# spawn the binary, and the browser tests in headless Chromium (installed
-# from Debian's packages when missing). PostgreSQL must be reachable; this
+# spawn the binary, the browser tests in headless Chromium, and the card
+# emulator under a real PC/SC stack (its own pcscd with vsmartcard-vpcd, and
+# OpenSC; this one needs root), the tools installed from Debian's packages
+# when missing. PostgreSQL must be reachable; this
 # script fails rather than skip the PostgreSQL half of the storage suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +26,7 @@ bash scripts/ensure-tools.sh
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy (warnings are errors)"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked --features onshi-card/pcsc -- -D warnings
 echo "== cargo test (storage suite on SQLite and PostgreSQL at $host:$port)"
-cargo test --workspace --all-targets --locked
+cargo test --workspace --all-targets --locked --features onshi-card/pcsc
 echo "== all tests passed"
