@@ -2,3 +2,4 @@
 //! `Store` trait; the binary chooses the backend.
 
 pub mod import;
+pub mod jpki;

@@ -137,6 +137,28 @@ pub struct CardIssue {
     pub face_photo: Vec<u8>,
 }
 
+/// One of the card's three PINs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinSlot {
+    /// 利用者証明用電子証明書暗証番号 (4 digits).
+    UserAuthentication,
+    /// 署名用電子証明書暗証番号 (6–16 letters and digits).
+    Signing,
+    /// 券面事項入力補助用暗証番号 (4 digits).
+    Support,
+}
+
+impl PinSlot {
+    /// The name used in card files, commands and the card's history.
+    pub fn field(self) -> &'static str {
+        match self {
+            PinSlot::UserAuthentication => "auth_pin",
+            PinSlot::Signing => "sign_password",
+            PinSlot::Support => "support_pin",
+        }
+    }
+}
+
 /// The three PINs chosen at issuance.
 pub struct Pins {
     /// 利用者証明用電子証明書暗証番号: 4 digits.
@@ -223,6 +245,32 @@ impl CardFile {
         };
         file.validate()?;
         Ok(file)
+    }
+
+    /// A municipality's reset of a locked PIN (暗証番号の初期化・再設定):
+    /// the PIN is replaced by `new_pin`, checked for its shape, with a full
+    /// retry counter. Refused on a card issued without PINs.
+    pub fn reset_pin(&mut self, which: PinSlot, new_pin: &str) -> Result<(), CardFileError> {
+        if self.no_pin {
+            return Err(CardFileError::Invalid { field: which.field(), rule: "this card was issued without PINs" });
+        }
+        let (record, value) = match which {
+            PinSlot::UserAuthentication => {
+                check_digits(new_pin, "auth_pin")?;
+                (&mut self.jpki.auth.pin, new_pin.to_owned())
+            }
+            PinSlot::Signing => {
+                let password = new_pin.to_ascii_uppercase();
+                check_password(&password)?;
+                (&mut self.jpki.sign.pin, password)
+            }
+            PinSlot::Support => {
+                check_digits(new_pin, "support_pin")?;
+                (&mut self.support.pin, new_pin.to_owned())
+            }
+        };
+        *record = PinRecord::new(value.as_bytes(), record.max_tries())?;
+        Ok(())
     }
 
     /// Reads and checks a card file.

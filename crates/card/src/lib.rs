@@ -20,6 +20,6 @@ pub mod transport;
 
 pub use apdu::StatusWord;
 pub use applet::{ATR, Card, CounterSink, InMemory, JPKI_AID, SUPPORT_AID, SaveToPath};
-pub use file::{CardFile, CardFileError, CardIssue, Pins};
+pub use file::{CardFile, CardFileError, CardIssue, PinSlot, Pins};
 pub use reader::{CardConnection, JpkiSession, ReaderError, sha256_digest_info};
 pub use transport::{LocalReader, connect_vpcd, serve_local};

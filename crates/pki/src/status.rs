@@ -49,6 +49,34 @@ pub enum RevocationReason {
 }
 
 impl RevocationReason {
+    /// The reason with this CRLReason code, if the platform uses it.
+    pub fn from_code(code: u8) -> Option<Self> {
+        [
+            Self::Unspecified,
+            Self::KeyCompromise,
+            Self::CaCompromise,
+            Self::AffiliationChanged,
+            Self::Superseded,
+            Self::CessationOfOperation,
+            Self::PrivilegeWithdrawn,
+        ]
+        .into_iter()
+        .find(|r| r.code() == code)
+    }
+
+    /// The RFC 5280 name, as `openssl` prints it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Unspecified => "unspecified",
+            Self::KeyCompromise => "keyCompromise",
+            Self::CaCompromise => "cACompromise",
+            Self::AffiliationChanged => "affiliationChanged",
+            Self::Superseded => "superseded",
+            Self::CessationOfOperation => "cessationOfOperation",
+            Self::PrivilegeWithdrawn => "privilegeWithdrawn",
+        }
+    }
+
     /// The CRLReason code.
     pub fn code(self) -> u8 {
         match self {
@@ -298,6 +326,21 @@ impl Authority {
             }
         }
         Err(OcspFailure::Unauthorized)
+    }
+}
+
+/// The serial numbers (INTEGER content octets) an OCSP request asks about,
+/// so the caller can look up only those; empty if the request does not parse
+/// (then [`Authority::ocsp_response`] answers `malformedRequest` anyway).
+pub fn requested_serials(request_der: &[u8]) -> Vec<Vec<u8>> {
+    match OcspRequest::from_der(request_der) {
+        Ok(request) => request
+            .tbs_request
+            .request_list
+            .iter()
+            .map(|single| single.req_cert.serial_number.as_bytes().to_vec())
+            .collect(),
+        Err(_) => Vec::new(),
     }
 }
 

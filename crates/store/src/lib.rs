@@ -194,6 +194,8 @@ pub trait Store: Send + Sync + 'static {
 
     async fn resident_by_code(&self, code: &ResidentCode) -> Result<Option<StoredResident>, StoreError>;
 
+    async fn resident_by_person(&self, person_id: PersonId) -> Result<Option<StoredResident>, StoreError>;
+
     async fn resident_by_my_number(&self, my_number: &MyNumber) -> Result<Option<StoredResident>, StoreError>;
 
     async fn member_by_key(&self, key: &MemberKey) -> Result<Option<StoredMember>, StoreError>;

@@ -464,6 +464,15 @@ impl Store for PostgresStore {
         row.map(|row| resident_raw(&row).map_err(db_err("decoding a resident"))?.decode()).transpose()
     }
 
+    async fn resident_by_person(&self, person_id: PersonId) -> Result<Option<StoredResident>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!("{RESIDENT_SELECT} WHERE person_id = $1")))
+            .bind(person_id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err("reading a resident"))?;
+        row.map(|row| resident_raw(&row).map_err(db_err("decoding a resident"))?.decode()).transpose()
+    }
+
     async fn resident_by_my_number(&self, my_number: &MyNumber) -> Result<Option<StoredResident>, StoreError> {
         let row = sqlx::query(AssertSqlSafe(format!("{RESIDENT_SELECT} WHERE my_number = $1")))
             .bind(my_number.as_str())

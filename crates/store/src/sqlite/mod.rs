@@ -480,6 +480,18 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn resident_by_person(&self, person_id: PersonId) -> Result<Option<StoredResident>, StoreError> {
+        self.read(move |conn| {
+            let sql = format!("{} WHERE person_id = ?1", rows::RESIDENT_SELECT);
+            conn.query_row(&sql, [person_id.0], rows::resident_raw)
+                .optional()
+                .map_err(db_err("reading a resident"))?
+                .map(rows::RawResident::decode)
+                .transpose()
+        })
+        .await
+    }
+
     async fn resident_by_my_number(&self, my_number: &MyNumber) -> Result<Option<StoredResident>, StoreError> {
         let my_number = my_number.as_str().to_owned();
         self.read(move |conn| {
