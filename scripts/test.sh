@@ -26,7 +26,7 @@ bash scripts/ensure-tools.sh
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy (warnings are errors)"
-cargo clippy --workspace --all-targets --locked --features onshi-card/pcsc -- -D warnings
+cargo clippy --workspace --all-targets --locked --features onshi-cli/pcsc -- -D warnings
 echo "== cargo test (storage suite on SQLite and PostgreSQL at $host:$port)"
-cargo test --workspace --all-targets --locked --features onshi-card/pcsc
+cargo test --workspace --all-targets --locked --features onshi-cli/pcsc
 echo "== all tests passed"

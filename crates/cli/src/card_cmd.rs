@@ -1,19 +1,25 @@
-//! `onshi card`: the municipality's card desk (issue a card into a card
-//! file) and the card itself (`onshi card serve`, the emulator on a local
-//! socket, as a separate process like a real card).
+//! `onshi card`: the municipality's card desk (issue, suspend, resume,
+//! revoke, renew, reset a PIN, show) and the card itself (`onshi card serve`,
+//! the emulator, as a separate process like a real card).
 //!
+//! The desk commands act on the database directly, as the municipality's own
+//! system does; the same operations are on the API under `/municipality`.
 //! The JPKI authority lives in `{data_dir}/jpki/authority.pem` (mode 0600),
-//! created on first use. Issuance is not yet recorded for certificate status
-//! (CRL, OCSP): that comes with the status store.
+//! created on first use. Certificates carry the OCSP and CRL addresses of
+//! `server.public_url`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Context;
-use clap::{Args, Subcommand};
-use onshi_card::{Card, CardFile, CardIssue, Pins};
-use onshi_domain::person::Sex;
-use onshi_pki::{Authority, Holder, IssuingCa, StatusUrls};
+use clap::{Args, Subcommand, ValueEnum};
+use onshi_app::jpki::Jpki;
+use onshi_card::{Card, CardFile, PinSlot, Pins};
+use onshi_pki::RevocationReason;
+use onshi_store::jpki::CertStatus;
+
+use onshi_server::config::Loaded;
 
 use crate::settings::{self, DbArgs};
 
@@ -22,9 +28,22 @@ pub(crate) enum CardCommand {
     /// Issue a card to a resident of the registry: both certificates, and a
     /// card file holding the keys, PINs (hashed) and the card's data.
     Issue(IssueArgs),
-    /// Run the card emulator on a local socket (2-byte length + APDU frames);
-    /// retry counters are written back to the card file.
+    /// Run the card emulator: on a local socket (2-byte length + APDU
+    /// frames) for `onshi reader`, or inside vsmartcard's vpcd for PC/SC.
+    /// Retry counters are written back to the card file.
     Serve(ServeArgs),
+    /// Show a card: state, certificates and history.
+    Show(SerialArgs),
+    /// Suspend a lost card (一時停止): effective at once.
+    Suspend(SerialArgs),
+    /// Lift a suspension (一時停止解除).
+    Resume(SerialArgs),
+    /// Revoke a card and its certificates for good (廃止).
+    Revoke(RevokeArgs),
+    /// Renew both certificates (更新): new keys into the card file.
+    Renew(FileArgs),
+    /// Reset a locked PIN (暗証番号の再設定) on the card file.
+    ResetPin(ResetPinArgs),
 }
 
 #[derive(Debug, Args)]
@@ -52,83 +71,131 @@ pub(crate) struct IssueArgs {
     db: DbArgs,
 }
 
+/// Where the emulator listens by default: beside vpcd's 35963/35964, not on them.
+pub(crate) const DEFAULT_CARD_ADDRESS: &str = "127.0.0.1:35990";
+
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
     /// The card file.
     file: PathBuf,
     /// Address to listen on (loopback only: a card belongs to one machine).
-    #[arg(long, default_value = "127.0.0.1:35964", value_name = "HOST:PORT")]
+    #[arg(long, default_value = DEFAULT_CARD_ADDRESS, value_name = "HOST:PORT", conflicts_with = "vpcd")]
     listen: String,
+    /// Instead of listening, put the card into vsmartcard's virtual reader
+    /// (`vpcd`, run by pcscd) at this address, e.g. 127.0.0.1:35963, so that
+    /// PC/SC applications see it.
+    #[arg(long, value_name = "HOST:PORT")]
+    vpcd: Option<String>,
 }
 
-fn authority_path(data_dir: &Path) -> PathBuf {
-    data_dir.join("jpki").join("authority.pem")
+#[derive(Debug, Args)]
+pub(crate) struct SerialArgs {
+    /// The card serial (upper-case hex, as `onshi card issue` prints it).
+    serial: String,
+    #[command(flatten)]
+    db: DbArgs,
 }
 
-/// Load the authority, or create it (and say so) on first use.
-fn load_or_create_authority(path: &Path, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<Authority> {
-    if path.exists() {
-        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-        let files = onshi_pki::AuthorityFiles::from_pem(&text)
-            .with_context(|| format!("{} is not a valid authority file", path.display()))?;
-        return Authority::from_files(&files)
-            .with_context(|| format!("{} does not hold a usable authority", path.display()));
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ReasonArg {
+    /// The card was returned, or its holder died (default).
+    CessationOfOperation,
+    /// The key may be known to someone else.
+    KeyCompromise,
+    AffiliationChanged,
+    Superseded,
+    PrivilegeWithdrawn,
+    Unspecified,
+}
+
+impl ReasonArg {
+    fn reason(self) -> RevocationReason {
+        match self {
+            ReasonArg::CessationOfOperation => RevocationReason::CessationOfOperation,
+            ReasonArg::KeyCompromise => RevocationReason::KeyCompromise,
+            ReasonArg::AffiliationChanged => RevocationReason::AffiliationChanged,
+            ReasonArg::Superseded => RevocationReason::Superseded,
+            ReasonArg::PrivilegeWithdrawn => RevocationReason::PrivilegeWithdrawn,
+            ReasonArg::Unspecified => RevocationReason::Unspecified,
+        }
     }
-    let authority = Authority::create(now).context("cannot create the JPKI authority")?;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    write_private(path, authority.files().to_pem().as_bytes())?;
-    eprintln!("created the JPKI authority (root and two issuing CAs) in {}", path.display());
-    Ok(authority)
 }
 
-/// Write a file only its owner can read: it holds private keys.
-fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options.open(path).with_context(|| format!("cannot create {}", path.display()))?;
-    file.write_all(bytes).and_then(|()| file.sync_all()).with_context(|| format!("cannot write {}", path.display()))
+#[derive(Debug, Args)]
+pub(crate) struct RevokeArgs {
+    /// The card serial.
+    serial: String,
+    /// Why (RFC 5280 reason).
+    #[arg(long, value_enum, default_value = "cessation-of-operation")]
+    reason: ReasonArg,
+    #[command(flatten)]
+    db: DbArgs,
 }
 
-fn jpki_sex(sex: Sex) -> anyhow::Result<&'static str> {
-    match sex {
-        Sex::Male => Ok("1"),
-        Sex::Female => Ok("2"),
-        Sex::NotApplicable => Ok("9"),
-        Sex::Unset => anyhow::bail!("the registry records no sex (3 未設定) for this resident; a card needs 1, 2 or 9"),
+#[derive(Debug, Args)]
+pub(crate) struct FileArgs {
+    /// The card file (the card must be at the desk, not in a reader).
+    #[arg(long, value_name = "FILE")]
+    file: PathBuf,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum PinArg {
+    /// 利用者証明用電子証明書の暗証番号 (4 digits).
+    Auth,
+    /// 署名用電子証明書の暗証番号 (6–16 letters and digits).
+    Sign,
+    /// 券面事項入力補助用の暗証番号 (4 digits).
+    Support,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ResetPinArgs {
+    /// The card file (the card must be at the desk, not in a reader).
+    #[arg(long, value_name = "FILE")]
+    file: PathBuf,
+    /// Which PIN.
+    #[arg(long, value_enum)]
+    which: PinArg,
+    /// The new PIN, chosen by the holder.
+    #[arg(long, value_name = "PIN")]
+    new_pin: String,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+/// The JPKI service over the configured store, with the authority of the
+/// data directory (created on first use).
+pub(crate) async fn jpki_service(loaded: &Loaded, store: Arc<dyn onshi_store::Store>) -> anyhow::Result<Arc<Jpki>> {
+    let path = onshi_app::jpki::authority_path(&loaded.config.data_dir);
+    let (authority, created) = onshi_app::jpki::load_or_create_authority(&path, onshi_server::Clock::System.now())
+        .context("the JPKI authority is not usable")?;
+    if created {
+        eprintln!("created the JPKI authority (root and two issuing CAs) in {}", path.display());
     }
+    let base = format!("{}/jpki", loaded.config.server.public_base_url());
+    Ok(Arc::new(Jpki::new(store, authority, &base)?))
+}
+
+async fn desk(config_file: Option<PathBuf>, db: &DbArgs) -> anyhow::Result<Arc<Jpki>> {
+    let loaded = settings::load(config_file, &settings::db_overrides(db))?;
+    let store = settings::open_store(&loaded).await?;
+    jpki_service(&loaded, store).await
+}
+
+fn now() -> chrono::DateTime<chrono::Utc> {
+    onshi_server::Clock::System.now()
 }
 
 async fn issue(config_file: Option<PathBuf>, args: IssueArgs) -> anyhow::Result<ExitCode> {
-    let loaded = settings::load(config_file, &settings::db_overrides(&args.db))?;
-    let store = settings::open_store(&loaded).await?;
-    let code = args.resident.parse().map_err(|e| anyhow::anyhow!("--resident {:?}: {e}", args.resident))?;
-    let stored = store
-        .resident_by_code(&code)
-        .await?
-        .with_context(|| format!("no resident with 住民票コード {} in the registry; import it first", args.resident))?;
-    let resident = stored.resident;
-    let attributes = &resident.attributes;
-    let now = onshi_server::Clock::System.now();
-    let authority = load_or_create_authority(&authority_path(&loaded.config.data_dir), now)?;
-    let holder = Holder {
-        name: attributes.name_kanji.clone(),
-        name_substitute: None,
-        sex: attributes.sex,
-        birth_date: attributes.birth_date,
-        address: attributes.address.clone(),
-        address_substitute: None,
-    };
-    let base = format!("http://{}/jpki", loaded.config.server.bind);
-    let urls = |ca: &str| StatusUrls { ocsp: format!("{base}/{ca}/ocsp"), crl: format!("{base}/{ca}/crl") };
-    let certificates =
-        authority.issue(&holder, now, &urls("auth"), &urls("sign")).context("cannot issue the certificates")?;
+    if args.out.exists() {
+        anyhow::bail!(
+            "{} exists; a card file is never overwritten (it holds the only copy of the keys)",
+            args.out.display()
+        );
+    }
     let pins = match (args.no_pin, args.pin, args.password, args.support_pin) {
         (true, ..) => None,
         (false, Some(auth_pin), Some(sign_password), Some(support_pin)) => {
@@ -136,37 +203,24 @@ async fn issue(config_file: Option<PathBuf>, args: IssueArgs) -> anyhow::Result<
         }
         _ => anyhow::bail!("give --pin, --password and --support-pin, or --no-pin"),
     };
-    let serial: String = certificates.user_authentication.serial.iter().map(|b| format!("{b:02X}")).collect();
-    let card = CardFile::issue(CardIssue {
-        serial: serial.clone(),
-        auth_key_pkcs8: certificates.user_authentication.key_pkcs8_der.clone(),
-        auth_certificate: certificates.user_authentication.cert_der.clone(),
-        auth_ca_certificate: authority.ca_cert_der(IssuingCa::UserAuthentication).to_vec(),
-        sign_key_pkcs8: certificates.signing.key_pkcs8_der.clone(),
-        sign_certificate: certificates.signing.cert_der.clone(),
-        sign_ca_certificate: authority.ca_cert_der(IssuingCa::Signing).to_vec(),
-        pins,
-        my_number: resident.my_number.as_str().to_owned(),
-        name: attributes.name_kanji.clone(),
-        address: attributes.address.clone(),
-        birth_date: attributes.birth_date.format("%Y%m%d").to_string(),
-        sex: jpki_sex(attributes.sex)?.to_owned(),
-        // A stand-in for the face photo: the reader compares it, nothing more.
-        face_photo: format!("face-photo-stand-in:{}", resident.resident_code).into_bytes(),
-    })
-    .context("the card data was refused")?;
-    if args.out.exists() {
-        anyhow::bail!(
-            "{} exists; a card file is never overwritten (it holds the only copy of the keys)",
-            args.out.display()
-        );
-    }
-    card.save(&args.out).with_context(|| format!("cannot write the card file {}", args.out.display()))?;
+    let jpki = desk(config_file, &args.db).await?;
+    let issued = jpki.issue_card(&args.resident, pins, now()).await?;
+    issued.file.save(&args.out).with_context(|| {
+        format!(
+            "card {} is recorded but its file could not be written to {}; revoke it with `onshi card revoke {}` and issue again",
+            issued.card.card_serial,
+            args.out.display(),
+            issued.card.card_serial
+        )
+    })?;
+    let certificates = jpki.certificates(&issued.card.card_serial).await?;
+    let not_after = certificates.first().map(|c| c.not_after.format("%Y-%m-%d").to_string()).unwrap_or_default();
     println!(
-        "issued card {serial} to 住民票コード {} ({}); certificates valid until {}; card file {}",
-        resident.resident_code,
-        attributes.name_kanji,
-        certificates.user_authentication.not_after.format("%Y-%m-%d"),
+        "issued card {} to 住民票コード {} ({}); certificates valid until {not_after}, card until {}; card file {}",
+        issued.card.card_serial,
+        args.resident,
+        issued.name,
+        issued.card.expires_on,
         args.out.display()
     );
     Ok(ExitCode::SUCCESS)
@@ -174,9 +228,19 @@ async fn issue(config_file: Option<PathBuf>, args: IssueArgs) -> anyhow::Result<
 
 async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let card = Card::open(&args.file).with_context(|| format!("cannot open the card file {}", args.file.display()))?;
+    if let Some(vpcd) = &args.vpcd {
+        eprintln!("card {} goes into the vpcd reader at {vpcd} (Ctrl-C removes it)", args.file.display());
+        tokio::select! {
+            result = onshi_card::connect_vpcd(card, vpcd.as_str()) => {
+                result.with_context(|| format!("the vpcd reader at {vpcd} closed or cannot be reached; is pcscd running with vsmartcard-vpcd?"))?;
+            }
+            _ = tokio::signal::ctrl_c() => eprintln!("card removed"),
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+        .with_context(|| format!("cannot listen on {} (another card there? choose --listen)", args.listen))?;
     let addr = listener.local_addr().context("no local address")?;
     if !addr.ip().is_loopback() {
         anyhow::bail!("the card listens on loopback only, not {addr}");
@@ -189,9 +253,96 @@ async fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn status_text(status: CertStatus) -> String {
+    match status {
+        CertStatus::Good => "good".to_owned(),
+        CertStatus::Suspended { since } => format!("suspended since {}", since.to_rfc3339()),
+        CertStatus::Revoked { reason, at } => format!(
+            "revoked ({}) at {}",
+            RevocationReason::from_code(reason).map_or("unspecified", RevocationReason::name),
+            at.to_rfc3339()
+        ),
+    }
+}
+
+async fn show(jpki: &Jpki, serial: &str) -> anyhow::Result<()> {
+    let card = jpki.card(serial).await?;
+    println!(
+        "card {}  {}  issued {}  valid until {}{}",
+        card.card_serial,
+        card.state.code(),
+        card.issued_at.format("%Y-%m-%d"),
+        card.expires_on,
+        if card.has_pin { "" } else { "  (no PIN: face verification only)" }
+    );
+    for cert in jpki.certificates(serial).await? {
+        println!(
+            "  {} certificate {}  until {}  {}",
+            cert.kind.code(),
+            onshi_store::jpki::hex(&cert.serial),
+            cert.not_after.format("%Y-%m-%d"),
+            status_text(cert.status)
+        );
+    }
+    for event in jpki.history(serial).await? {
+        let detail = if event.detail.is_empty() { String::new() } else { format!(" ({})", event.detail) };
+        println!("  {}  {}{detail}", event.at.to_rfc3339(), event.operation);
+    }
+    Ok(())
+}
+
+fn load_file(path: &Path) -> anyhow::Result<CardFile> {
+    CardFile::load(path).with_context(|| format!("cannot read the card file {}", path.display()))
+}
+
 pub(crate) async fn run(config_file: Option<PathBuf>, command: CardCommand) -> anyhow::Result<ExitCode> {
     match command {
         CardCommand::Issue(args) => issue(config_file, args).await,
         CardCommand::Serve(args) => serve(args).await,
+        CardCommand::Show(args) => {
+            show(&*desk(config_file, &args.db).await?, &args.serial).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CardCommand::Suspend(args) => {
+            let jpki = desk(config_file, &args.db).await?;
+            jpki.suspend(&args.serial, now()).await?;
+            println!("card {} is suspended (一時停止): sign-in and OCSP refuse it from now on", args.serial);
+            Ok(ExitCode::SUCCESS)
+        }
+        CardCommand::Resume(args) => {
+            let jpki = desk(config_file, &args.db).await?;
+            jpki.resume(&args.serial, now()).await?;
+            println!("card {} is active again (一時停止解除)", args.serial);
+            Ok(ExitCode::SUCCESS)
+        }
+        CardCommand::Revoke(args) => {
+            let jpki = desk(config_file, &args.db).await?;
+            jpki.revoke(&args.serial, args.reason.reason(), now()).await?;
+            println!("card {} is revoked (廃止, {})", args.serial, args.reason.reason().name());
+            Ok(ExitCode::SUCCESS)
+        }
+        CardCommand::Renew(args) => {
+            let jpki = desk(config_file, &args.db).await?;
+            let mut file = load_file(&args.file)?;
+            jpki.renew(&mut file, now()).await?;
+            file.save(&args.file).with_context(|| {
+                format!("the renewal is recorded but {} could not be written; renew again", args.file.display())
+            })?;
+            println!("card {}: both certificates renewed; the old ones are revoked (superseded)", file.serial);
+            Ok(ExitCode::SUCCESS)
+        }
+        CardCommand::ResetPin(args) => {
+            let jpki = desk(config_file, &args.db).await?;
+            let mut file = load_file(&args.file)?;
+            let which = match args.which {
+                PinArg::Auth => PinSlot::UserAuthentication,
+                PinArg::Sign => PinSlot::Signing,
+                PinArg::Support => PinSlot::Support,
+            };
+            jpki.reset_pin(&mut file, which, &args.new_pin, now()).await?;
+            file.save(&args.file).with_context(|| format!("cannot write {}", args.file.display()))?;
+            println!("card {}: {} reset, with a full retry counter", file.serial, which.field());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

@@ -17,6 +17,7 @@ mod card_cmd;
 mod check;
 mod demo;
 mod import_cmd;
+mod reader_cmd;
 mod settings;
 mod synth_cmd;
 
@@ -59,10 +60,16 @@ enum Command {
         #[command(subcommand)]
         command: import_cmd::ImportCommand,
     },
-    /// My Number cards: issue one to a resident, or run the card emulator.
+    /// My Number cards: the municipality's desk (issue, suspend, resume,
+    /// revoke, renew, reset a PIN) and the card emulator.
     Card {
         #[command(subcommand)]
         command: card_cmd::CardCommand,
+    },
+    /// A card reader: sign in to the platform with a card.
+    Reader {
+        #[command(subcommand)]
+        command: reader_cmd::ReaderCommand,
     },
     /// Write a deterministic synthetic population as CSV files.
     Synth(synth_cmd::SynthArgs),
@@ -93,6 +100,7 @@ fn main() -> ExitCode {
         Command::Members { command } => runtime()
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Members, command))),
         Command::Card { command } => runtime().and_then(|rt| rt.block_on(card_cmd::run(config_file, command))),
+        Command::Reader { command } => runtime().and_then(|rt| rt.block_on(reader_cmd::run(config_file, command))),
         Command::Facilities { command } => runtime()
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Facilities, command))),
     };

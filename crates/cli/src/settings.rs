@@ -139,7 +139,9 @@ pub(crate) async fn run_server(
     store: Arc<dyn onshi_store::Store>,
     ready: impl FnOnce(std::net::SocketAddr),
 ) -> anyhow::Result<()> {
-    let state = onshi_server::AppState::new(store).with_config(&loaded.config);
+    let jpki = crate::card_cmd::jpki_service(loaded, store.clone()).await?;
+    let card_dir = loaded.config.data_dir.join("cards");
+    let state = onshi_server::AppState::new(store).with_config(&loaded.config).with_jpki(jpki, Some(card_dir));
     onshi_server::serve(&loaded.config, state, ready)
         .await
         .with_context(|| format!("the server on {} failed", loaded.config.server.bind))

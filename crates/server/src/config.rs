@@ -71,6 +71,26 @@ pub struct ServerConfig {
     /// A request that takes longer than this many seconds is answered with
     /// `503 timeout`. Default: 30.
     pub request_timeout_seconds: u64,
+    /// The URL at which relying parties reach this server, such as
+    /// `https://onshi.example.jp`: written into the certificates the JPKI
+    /// issues as their OCSP and CRL addresses (`{public_url}/jpki/…`).
+    /// Unset: `http://` and `server.bind`, with an unspecified address
+    /// (`0.0.0.0`, `[::]`) replaced by `127.0.0.1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+}
+
+impl ServerConfig {
+    /// [`ServerConfig::public_url`] or its default, without a trailing `/`.
+    pub fn public_base_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => {
+                let bind = self.bind.replace("0.0.0.0:", "127.0.0.1:").replace("[::]:", "127.0.0.1:");
+                format!("http://{bind}")
+            }
+        }
+    }
 }
 
 /// `[database]`: where the data lives.
@@ -130,7 +150,12 @@ pub enum LogFormat {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { bind: "127.0.0.1:8080".to_owned(), shutdown_grace_seconds: 25, request_timeout_seconds: 30 }
+        ServerConfig {
+            bind: "127.0.0.1:8080".to_owned(),
+            shutdown_grace_seconds: 25,
+            request_timeout_seconds: 30,
+            public_url: None,
+        }
     }
 }
 
@@ -445,6 +470,7 @@ const KEYS: &[KeySpec] = &[
     KeySpec { key: "server.bind", kind: Kind::Text },
     KeySpec { key: "server.shutdown_grace_seconds", kind: Kind::Number },
     KeySpec { key: "server.request_timeout_seconds", kind: Kind::Number },
+    KeySpec { key: "server.public_url", kind: Kind::OptionalText },
     KeySpec { key: "database.url", kind: Kind::OptionalText },
     KeySpec { key: "database.max_connections", kind: Kind::Number },
     KeySpec { key: "log.format", kind: Kind::Choice(&["auto", "json", "pretty"]) },
@@ -690,6 +716,14 @@ fn validate(config: &Config, origins: &BTreeMap<String, Origin>) -> Result<(), C
         return Err(fail(
             "server.bind",
             format!("must be HOST:PORT such as 127.0.0.1:8080, got {:?}", config.server.bind),
+        ));
+    }
+    if let Some(url) = &config.server.public_url
+        && (!(url.starts_with("http://") || url.starts_with("https://")) || !url.is_ascii() || url.contains(' '))
+    {
+        return Err(fail(
+            "server.public_url",
+            format!("must be an ASCII http:// or https:// URL such as https://onshi.example.jp, got {url:?}"),
         ));
     }
     if config.server.shutdown_grace_seconds > 3600 {

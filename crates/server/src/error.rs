@@ -43,6 +43,10 @@ pub enum ApiError {
         #[source]
         source: StoreError,
     },
+    /// A refusal with its own code, chosen by the audience module (bad input,
+    /// a sign-in refused, a card state that does not allow the change).
+    #[error("{message}")]
+    Refused { status: StatusCode, code: &'static str, message: String },
     #[error("internal error: {context}")]
     Internal {
         context: &'static str,
@@ -75,6 +79,11 @@ impl ApiError {
         }
     }
 
+    /// A refusal with a code of the audience's own.
+    pub fn refused(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::Refused { status, code, message: message.into() }
+    }
+
     /// The stable machine-readable code:
     ///
     /// | code | status | meaning |
@@ -87,6 +96,9 @@ impl ApiError {
     /// | `not_ready` | 503 | `/readyz`: the database does not answer or is not migrated |
     /// | `store_unavailable` | 503 | the database does not answer |
     /// | `internal` | 500 | a bug or corrupt data; see the server log |
+    ///
+    /// Audience modules add their own codes through [`ApiError::refused`];
+    /// `/jpki` and `/municipality` list theirs in their module docs.
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::NotFound => "not_found",
@@ -96,6 +108,7 @@ impl ApiError {
             ApiError::Unauthorized => "unauthorized",
             ApiError::NotReady { .. } => "not_ready",
             ApiError::StoreUnavailable { .. } => "store_unavailable",
+            ApiError::Refused { code, .. } => code,
             ApiError::Internal { .. } => "internal",
         }
     }
@@ -109,6 +122,7 @@ impl ApiError {
             }
             ApiError::AdminDisabled => StatusCode::FORBIDDEN,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Refused { status, .. } => *status,
             ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -125,6 +139,7 @@ impl ApiError {
             ApiError::Unauthorized => "send the admin token as `Authorization: Bearer <token>`".to_owned(),
             ApiError::NotReady { .. } => "not ready: the database does not answer or is not migrated yet".to_owned(),
             ApiError::StoreUnavailable { .. } => "the database is unavailable; try again later".to_owned(),
+            ApiError::Refused { message, .. } => message.clone(),
             ApiError::Internal { .. } => "internal error; the server log has the details".to_owned(),
         }
     }

@@ -4,7 +4,7 @@
 //! here too, because the server is their first user.
 //!
 //! Layout: one module per audience, each with `fn router() -> Router<AppState>`
-//! (only `admin` so far), plus the operational routes (`health`,
+//! (`admin`, `jpki`, `municipality` so far), plus the operational routes (`health`,
 //! `telemetry`'s `/metrics`, `openapi`) and the landing page. Audiences never
 //! call each other; what they share lives in `extract`, `error` and `state`.
 //!
@@ -17,6 +17,8 @@
 //! | `GET /metrics` | `telemetry` | Prometheus |
 //! | `GET /openapi.json` | `openapi` | API clients |
 //! | `GET /admin/stats` | `admin` | operators (bearer token) |
+//! | `/jpki/…` (CRL, OCSP, CA certificates, status, challenge sign-in) | `jpki` | relying parties, card holders |
+//! | `/municipality/cards…` (issue, suspend, resume, revoke, renew, PIN reset) | `municipality` | municipal desks (bearer token) |
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -31,7 +33,9 @@ pub mod config;
 mod error;
 mod extract;
 mod health;
+mod jpki;
 mod landing;
+mod municipality;
 mod openapi;
 mod state;
 mod telemetry;
@@ -53,6 +57,8 @@ pub fn router(state: AppState) -> Router {
         .merge(telemetry::router())
         .merge(openapi::router())
         .nest("/admin", admin::router())
+        .nest("/jpki", jpki::router())
+        .nest("/municipality", municipality::router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(timeout)

@@ -3,12 +3,14 @@
 //! test) and cloned cheaply into each request.
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
+use onshi_app::jpki::Jpki;
 use onshi_domain::Date;
 use onshi_store::Store;
+use std::path::PathBuf;
 
 use crate::config::Config;
 use crate::telemetry::Metrics;
@@ -21,6 +23,12 @@ pub struct AppState {
     pub(crate) metrics: Metrics,
     pub(crate) admin_token: Option<Arc<str>>,
     pub(crate) request_timeout: Duration,
+    /// The JPKI service; `/jpki` and `/municipality` answer
+    /// `jpki_not_configured` without it.
+    pub(crate) jpki: Option<Arc<Jpki>>,
+    /// Where `/municipality` writes the card files it issues (the card
+    /// production desk); `None`: the API does not issue cards.
+    pub(crate) card_dir: Option<PathBuf>,
 }
 
 impl AppState {
@@ -33,7 +41,21 @@ impl AppState {
             metrics: Metrics::new(),
             admin_token: None,
             request_timeout: Duration::from_secs(30),
+            jpki: None,
+            card_dir: None,
         }
+    }
+
+    /// Serve `/jpki` and `/municipality` with this service; the API writes
+    /// the card files it issues into `card_dir`.
+    pub fn with_jpki(mut self, jpki: Arc<Jpki>, card_dir: Option<PathBuf>) -> AppState {
+        self.jpki = Some(jpki);
+        self.card_dir = card_dir;
+        self
+    }
+
+    pub fn jpki(&self) -> Option<&Arc<Jpki>> {
+        self.jpki.as_ref()
     }
 
     /// Use this clock, e.g. [`Clock::Fixed`] in tests.
@@ -87,11 +109,14 @@ impl fmt::Debug for AppState {
 }
 
 /// Where "now" comes from. Handlers never read the system time directly, so
-/// tests can fix it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// tests can fix it ([`Clock::Fixed`]) or move it while the server runs
+/// ([`Clock::manual`]).
+#[derive(Debug, Clone)]
 pub enum Clock {
     System,
     Fixed(DateTime<Utc>),
+    /// A clock a test sets and advances; clones share the same time.
+    Manual(Arc<Mutex<DateTime<Utc>>>),
 }
 
 /// Japan Standard Time. Japan has kept no daylight saving time since 1951,
@@ -99,10 +124,23 @@ pub enum Clock {
 const JST_SECONDS: i32 = 9 * 3600;
 
 impl Clock {
+    /// A settable clock starting at `start`.
+    pub fn manual(start: DateTime<Utc>) -> Clock {
+        Clock::Manual(Arc::new(Mutex::new(start)))
+    }
+
+    /// Set a [`Clock::Manual`] to `instant`; other clocks ignore it.
+    pub fn set(&self, instant: DateTime<Utc>) {
+        if let Clock::Manual(shared) = self {
+            *shared.lock().unwrap_or_else(|p| p.into_inner()) = instant;
+        }
+    }
+
     pub fn now(&self) -> DateTime<Utc> {
         match self {
             Clock::System => Utc::now(),
             Clock::Fixed(instant) => *instant,
+            Clock::Manual(shared) => *shared.lock().unwrap_or_else(|p| p.into_inner()),
         }
     }
 

@@ -34,18 +34,37 @@ pub(crate) fn stderr(output: &Output) -> String {
 pub(crate) struct Server {
     pub(crate) child: Child,
     pub(crate) addr: String,
+    /// The data directory when the server was given a fresh one.
+    _data_dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
+    /// With a fresh data directory (where the JPKI authority is created).
     pub(crate) fn start(db: &str) -> Server {
-        let child = onshi()
-            .args(["serve", "--bind", "127.0.0.1:0", "--db", db, "--set", "log.format=json"])
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("spawn onshi serve");
+        let data_dir = tempfile::tempdir().expect("data dir");
+        let mut server = Server::start_in(db, data_dir.path(), &[]);
+        server._data_dir = Some(data_dir);
+        server
+    }
+
+    /// With the given data directory and extra `--set` overrides.
+    pub(crate) fn start_in(db: &str, data_dir: &std::path::Path, sets: &[&str]) -> Server {
+        let mut command = onshi();
+        command.env("ONSHI_DATA_DIR", data_dir).args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--db",
+            db,
+            "--set",
+            "log.format=json",
+        ]);
+        for set in sets {
+            command.args(["--set", set]);
+        }
+        let child = command.stderr(Stdio::piped()).stdout(Stdio::null()).spawn().expect("spawn onshi serve");
         // From here on the guard kills and reaps the process on every path.
-        let mut server = Server { child, addr: String::new() };
+        let mut server = Server { child, addr: String::new(), _data_dir: None };
         let mut lines = BufReader::new(server.child.stderr.take().expect("stderr"));
         let mut seen = String::new();
         for _ in 0..50 {

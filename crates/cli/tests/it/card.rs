@@ -90,7 +90,7 @@ fn a_resident_gets_a_card_that_signs_in() {
         .args(["card", "issue", "--resident", "99999999999", "--no-pin", "--db", &db, "--out"])
         .arg(dir.path().join("none.json")));
     assert_eq!(unknown.status.code(), Some(1));
-    assert!(stderr(&unknown).contains("import it first"), "{}", stderr(&unknown));
+    assert!(stderr(&unknown).contains("import the registry first"), "{}", stderr(&unknown));
 
     let file_text = std::fs::read_to_string(&card_file).expect("card file");
     assert!(!file_text.contains("1234\""), "the PIN is not stored in clear");

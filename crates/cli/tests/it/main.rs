@@ -5,6 +5,7 @@ use std::path::Path;
 mod card;
 #[path = "../common/mod.rs"]
 mod common;
+mod jpki;
 
 use common::{Server, http_get, onshi, run, stderr, stdout};
 

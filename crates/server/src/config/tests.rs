@@ -6,7 +6,18 @@ fn fully_populated() -> Config {
     let mut config = Config::defaults_from(|_| None);
     config.database.url = Some("postgres://onshi:pw@db/onshi".to_owned());
     config.admin.token = Some("0123456789abcdef".to_owned());
+    config.server.public_url = Some("https://onshi.example.jp".to_owned());
     config
+}
+
+#[test]
+fn public_url_defaults_to_the_bind_address_reachable_locally() {
+    let mut server = ServerConfig::default();
+    assert_eq!(server.public_base_url(), "http://127.0.0.1:8080");
+    server.bind = "0.0.0.0:9000".to_owned();
+    assert_eq!(server.public_base_url(), "http://127.0.0.1:9000");
+    server.public_url = Some("https://onshi.example.jp/".to_owned());
+    assert_eq!(server.public_base_url(), "https://onshi.example.jp");
 }
 
 fn leaves(prefix: &str, table: &toml::Table, out: &mut Vec<String>) {

@@ -188,6 +188,10 @@ fn checked_rules_name_the_layer_the_value_came_from() {
     assert!(error.contains("database.url") && !error.contains("hunter2"), "{error}");
     let error = load_err(sources(dir.path()).set("log.filter", "info,=[{"));
     assert!(error.contains("log.filter"), "{error}");
+    let error = load_err(sources(dir.path()).env("ONSHI_SERVER__PUBLIC_URL", "onshi.example.jp"));
+    assert!(error.contains("server.public_url") && error.contains("https://"), "{error}");
+    let loaded = load(sources(dir.path()).env("ONSHI_SERVER__PUBLIC_URL", "https://onshi.example.jp/"));
+    assert_eq!(loaded.config.server.public_base_url(), "https://onshi.example.jp");
 }
 
 #[test]

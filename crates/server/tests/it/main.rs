@@ -15,6 +15,7 @@ mod admin;
 mod config;
 mod fixture;
 mod health;
+mod jpki;
 mod landing;
 mod metrics;
 mod openapi;
