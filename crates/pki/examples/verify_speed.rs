@@ -71,7 +71,8 @@ fn main() {
 
     // OCSP: one request for the user-authentication certificate.
     let entries = vec![StatusEntry { serial: auth.serial.clone(), state: CertState::Good }];
-    let ocsp_request = ocsp_request(&authority, &auth.serial);
+    let ocsp_request =
+        onshi_pki::ocsp_request(authority.ca_cert_der(IssuingCa::UserAuthentication), &auth.serial).expect("a request");
     let ocsp = rate(seconds, || {
         let resp = authority.ocsp_response(&ocsp_request, &entries, at, at + TimeDelta::hours(1));
         assert!(resp.len() > 100, "a signed answer");
@@ -80,38 +81,4 @@ fn main() {
     println!("sign-in verifications/s (parse + chain + challenge + validity): {sign_in:.0}");
     println!("bare RSA-2048 PKCS#1 v1.5 SHA-256 verifications/s (aws-lc-rs): {bare:.0}");
     println!("OCSP answers/s (parse + look up + RSA-2048 sign): {ocsp:.0}");
-}
-
-/// A minimal DER OCSPRequest for one serial of the user-authentication CA
-/// (SHA-1 CertID, as OpenSSL sends by default).
-fn ocsp_request(authority: &Authority, serial: &[u8]) -> Vec<u8> {
-    use aws_lc_rs::digest::{SHA1_FOR_LEGACY_USE_ONLY, digest};
-    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-        let mut out = vec![tag];
-        let len = content.len();
-        if len < 0x80 {
-            out.push(len as u8);
-        } else {
-            out.extend_from_slice(&[0x81, len as u8]);
-        }
-        out.extend_from_slice(content);
-        out
-    }
-    let (_, ca) =
-        x509_parser::parse_x509_certificate(authority.ca_cert_der(IssuingCa::UserAuthentication)).expect("our CA");
-    let sha1 = [tlv(0x06, &[0x2b, 0x0e, 0x03, 0x02, 0x1a]), vec![0x05, 0x00]].concat();
-    let cert_id = tlv(
-        0x30,
-        &[
-            tlv(0x30, &sha1),
-            tlv(0x04, digest(&SHA1_FOR_LEGACY_USE_ONLY, ca.subject().as_raw()).as_ref()),
-            tlv(0x04, digest(&SHA1_FOR_LEGACY_USE_ONLY, &ca.public_key().subject_public_key.data).as_ref()),
-            tlv(0x02, serial),
-        ]
-        .concat(),
-    );
-    let request = tlv(0x30, &cert_id);
-    let list = tlv(0x30, &request);
-    let tbs = tlv(0x30, &list);
-    tlv(0x30, &tbs)
 }

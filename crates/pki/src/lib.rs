@@ -16,5 +16,5 @@ pub mod verify;
 pub use authority::{
     Authority, AuthorityFiles, CaFiles, Holder, IssuedCard, IssuedCertificate, IssuingCa, PkiError, StatusUrls,
 };
-pub use status::{CertState, Crl, RevocationReason, StatusEntry, requested_serials};
+pub use status::{CertState, Crl, RevocationReason, StatusEntry, ocsp_request, requested_serials};
 pub use verify::{CertKind, SignError, TrustStore, Validity, Verified, VerifyError};

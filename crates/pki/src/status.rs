@@ -329,6 +329,44 @@ impl Authority {
     }
 }
 
+/// A minimal DER `OCSPRequest` (RFC 6960 §4.1.1) for one certificate of the
+/// CA whose certificate is `issuer_der`: a SHA-1 CertID, as OpenSSL sends by
+/// default, no nonce, unsigned. For clients of the responder (readers that
+/// check a card, benchmarks, tests).
+pub fn ocsp_request(issuer_der: &[u8], serial: &[u8]) -> Result<Vec<u8>, PkiError> {
+    fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+        let mut out = vec![tag];
+        let len = content.len();
+        if len < 0x80 {
+            out.push(len as u8);
+        } else if len <= 0xFF {
+            out.extend_from_slice(&[0x81, len as u8]);
+        } else {
+            out.extend_from_slice(&[0x82, (len >> 8) as u8, len as u8]);
+        }
+        out.extend_from_slice(content);
+        out
+    }
+    let (_, ca) = x509_parser::parse_x509_certificate(issuer_der)
+        .map_err(|e| PkiError::Crypto(format!("the issuer certificate does not parse: {e}")))?;
+    let sha1 = [tlv(0x06, &[0x2b, 0x0e, 0x03, 0x02, 0x1a]), vec![0x05, 0x00]].concat();
+    let cert_id = tlv(
+        0x30,
+        &[
+            tlv(0x30, &sha1),
+            tlv(0x04, digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, ca.subject().as_raw()).as_ref()),
+            tlv(
+                0x04,
+                digest::digest(&digest::SHA1_FOR_LEGACY_USE_ONLY, &ca.public_key().subject_public_key.data).as_ref(),
+            ),
+            tlv(0x02, serial),
+        ]
+        .concat(),
+    );
+    // OCSPRequest { TBSRequest { requestList { Request { CertID } } } }
+    Ok(tlv(0x30, &tlv(0x30, &tlv(0x30, &tlv(0x30, &cert_id)))))
+}
+
 /// The serial numbers (INTEGER content octets) an OCSP request asks about,
 /// so the caller can look up only those; empty if the request does not parse
 /// (then [`Authority::ocsp_response`] answers `malformedRequest` anyway).

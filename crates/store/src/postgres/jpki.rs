@@ -328,18 +328,16 @@ pub(super) async fn status_list(pool: &PgPool, kind: CertKind) -> Result<StatusL
 }
 
 pub(super) async fn insert_challenge(pool: &PgPool, challenge: &Challenge) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM sign_in_challenges WHERE expires_at < $1")
-        .bind(challenge.issued_at - chrono::TimeDelta::days(1))
-        .execute(pool)
-        .await
-        .map_err(db_err("forgetting old challenges"))?;
+    // One round trip: forget challenges expired for a day, insert this one.
     let inserted = sqlx::query(
-        "INSERT INTO sign_in_challenges (challenge_id, nonce, issued_at, expires_at) VALUES ($1, $2, $3, $4)",
+        "WITH forgotten AS (DELETE FROM sign_in_challenges WHERE expires_at < $5)
+         INSERT INTO sign_in_challenges (challenge_id, nonce, issued_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(&challenge.id)
     .bind(&challenge.nonce)
     .bind(challenge.issued_at)
     .bind(challenge.expires_at)
+    .bind(challenge.issued_at - chrono::TimeDelta::days(1))
     .execute(pool)
     .await;
     match inserted {

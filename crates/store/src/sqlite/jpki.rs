@@ -352,16 +352,19 @@ pub(super) fn status_list(conn: &Connection, kind: CertKind) -> Result<StatusLis
     Ok(StatusList { number, entries })
 }
 
-pub(super) fn insert_challenge(conn: &Connection, challenge: &Challenge) -> Result<(), StoreError> {
-    conn.execute(
-        "DELETE FROM sign_in_challenges WHERE expires_at < ?1",
-        [ts(challenge.issued_at - chrono::TimeDelta::days(1))],
-    )
-    .map_err(db_err("forgetting old challenges"))?;
-    conn.execute(
+pub(super) fn insert_challenge(conn: &mut Connection, challenge: &Challenge) -> Result<(), StoreError> {
+    // One transaction (one commit) for the insert and the forgetting of
+    // challenges expired for a day, which the index finds without a scan.
+    let tx = conn.transaction().map_err(db_err("starting a transaction"))?;
+    tx.prepare_cached("DELETE FROM sign_in_challenges WHERE expires_at < ?1")
+        .and_then(|mut stmt| stmt.execute([ts(challenge.issued_at - chrono::TimeDelta::days(1))]))
+        .map_err(db_err("forgetting old challenges"))?;
+    tx.prepare_cached(
         "INSERT INTO sign_in_challenges (challenge_id, nonce, issued_at, expires_at) VALUES (?1, ?2, ?3, ?4)",
-        params![challenge.id, challenge.nonce, ts(challenge.issued_at), ts(challenge.expires_at)],
     )
+    .and_then(|mut stmt| {
+        stmt.execute(params![challenge.id, challenge.nonce, ts(challenge.issued_at), ts(challenge.expires_at)])
+    })
     .map_err(|e| {
         if is_key_violation(&e) {
             StoreError::Conflict { what: format!("challenge {} exists", challenge.id) }
@@ -369,6 +372,7 @@ pub(super) fn insert_challenge(conn: &Connection, challenge: &Challenge) -> Resu
             StoreError::unavailable("recording a challenge", e)
         }
     })?;
+    tx.commit().map_err(db_err("committing a challenge"))?;
     Ok(())
 }
 
