@@ -7,6 +7,7 @@
 //! pure function of its inputs, so it can be tested exhaustively.
 
 pub mod date;
+pub mod eligibility;
 pub mod facility;
 pub mod id;
 pub mod insurance;
