@@ -11,7 +11,7 @@ use onshi_domain::insurance::{Member, MemberKey};
 use onshi_domain::person::{CopayRatio, FiveAttributes, Relationship, Sex};
 use onshi_domain::registry::Resident;
 
-use crate::{Insurer, LinkMethod, MemberId, PersonId, StoreError, StoredMember, StoredResident};
+use crate::{Insurer, LinkMethod, LinkState, MemberId, PersonId, StoreError, StoredMember, StoredResident};
 
 /// All but the last 4 digits hidden, for messages and logs.
 pub(crate) fn mask_my_number(my_number: &str) -> String {
@@ -84,6 +84,7 @@ pub(crate) struct RawMember {
     pub(crate) lost_on: Option<Date>,
     pub(crate) person_id: Option<i64>,
     pub(crate) link_method: Option<String>,
+    pub(crate) link_state: Option<String>,
 }
 
 impl RawMember {
@@ -109,8 +110,16 @@ impl RawMember {
         let link_method = match self.link_method.as_deref() {
             None => None,
             Some("my_number") => Some(LinkMethod::MyNumber),
+            Some("insurer") => Some(LinkMethod::Insurer),
             Some(other) => return Err(corrupt(table, &key, "link_method", other)),
         };
+        let link_state = match self.link_state.as_deref() {
+            None => None,
+            Some(code) => Some(LinkState::from_code(code).ok_or_else(|| corrupt(table, &key, "link_state", code))?),
+        };
+        if link_state.is_some() != self.person_id.is_some() {
+            return Err(corrupt(table, &key, "link_state", (&self.link_state, self.person_id)));
+        }
         Ok(StoredMember {
             member_id: MemberId(self.member_id),
             member: Member {
@@ -129,6 +138,7 @@ impl RawMember {
             },
             person_id: self.person_id.map(PersonId),
             link_method,
+            link_state,
         })
     }
 }

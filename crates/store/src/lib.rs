@@ -136,6 +136,45 @@ pub struct StoredResident {
 pub enum LinkMethod {
     /// Through the registry by the My Number given on the 資格取得届.
     MyNumber,
+    /// Set by an insurer correcting a suspended link (`onshi linkage correct`).
+    Insurer,
+}
+
+/// The state of a member's link to a person (紐付けの状態), kept by the
+/// linkage checks of issue 8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkState {
+    /// Checked on every new or changed link and usable.
+    Active,
+    /// Judged a different person (`mismatch`): held, unusable until an insurer
+    /// confirms or corrects it. Eligibility answers "linkage under inspection".
+    Suspended,
+    /// Confirmed or corrected by an insurer; imports keep it as it is.
+    Confirmed,
+}
+
+impl LinkState {
+    pub fn code(self) -> &'static str {
+        match self {
+            LinkState::Active => "active",
+            LinkState::Suspended => "suspended",
+            LinkState::Confirmed => "confirmed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<LinkState> {
+        match code {
+            "active" => Some(LinkState::Active),
+            "suspended" => Some(LinkState::Suspended),
+            "confirmed" => Some(LinkState::Confirmed),
+            _ => None,
+        }
+    }
+
+    /// Whether data may be reached through the link.
+    pub fn usable(self) -> bool {
+        !matches!(self, LinkState::Suspended)
+    }
 }
 
 /// A member with its storage key and linkage.
@@ -145,6 +184,8 @@ pub struct StoredMember {
     pub member: Member,
     pub person_id: Option<PersonId>,
     pub link_method: Option<LinkMethod>,
+    /// `None` exactly when `person_id` is.
+    pub link_state: Option<LinkState>,
 }
 
 /// An insurer as registered with the platform.

@@ -53,8 +53,11 @@ macro_rules! migration {
 
 /// Every migration, in order. Add new ones at the end; never edit one that
 /// has shipped.
-pub(crate) const MIGRATIONS: &[Migration] =
-    &[migration!(1, "0001_registry_members_facilities"), migration!(2, "0002_jpki")];
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_registry_members_facilities"),
+    migration!(2, "0002_jpki"),
+    migration!(3, "0003_linkage_inspection"),
+];
 
 /// What `Store::migrate` did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

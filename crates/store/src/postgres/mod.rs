@@ -46,7 +46,7 @@ const RESIDENT_SELECT: &str =
 
 const MEMBER_SELECT: &str = "SELECT member_id, insurer_number, symbol, number, branch, relationship,
     name_kanji, name_kana, birth_date, sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id,
-    link_method FROM members";
+    link_method, link_state FROM members";
 
 const RESIDENT_UPSERT: &str = "
     INSERT INTO residents (resident_code, my_number, name_kanji, name_kana, birth_date, sex, address)
@@ -62,7 +62,7 @@ const RESIDENT_UPSERT: &str = "
     RETURNING (xmax = 0) AS inserted, my_number";
 
 const LINK_WAITING_MEMBERS: &str = "
-    UPDATE members AS m SET person_id = r.person_id, link_method = 'my_number'
+    UPDATE members AS m SET person_id = r.person_id, link_method = 'my_number', link_state = 'active'
     FROM residents AS r
     WHERE m.person_id IS NULL AND m.my_number = r.my_number AND r.my_number = ANY($1::text[])";
 
@@ -73,8 +73,10 @@ const INSURER_INSERT: &str = "
 
 const MEMBER_UPSERT: &str = "
     INSERT INTO members (insurer_number, symbol, number, branch, relationship, name_kanji, name_kana, birth_date,
-                         sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id, link_method)
-    SELECT u.*, r.person_id, CASE WHEN r.person_id IS NULL THEN NULL ELSE 'my_number' END
+                         sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id, link_method,
+                         link_state)
+    SELECT u.*, r.person_id, CASE WHEN r.person_id IS NULL THEN NULL ELSE 'my_number' END,
+           CASE WHEN r.person_id IS NULL THEN NULL ELSE 'active' END
     FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int2[], $5::int2[], $6::text[], $7::text[], $8::date[],
                 $9::int2[], $10::text[], $11::text[], $12::int2[], $13::date[], $14::date[])
          AS u(insurer_number, symbol, number, branch, relationship, name_kanji, name_kana, birth_date, sex, address,
@@ -85,7 +87,7 @@ const MEMBER_UPSERT: &str = "
         birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, address = EXCLUDED.address,
         my_number = EXCLUDED.my_number, copay_ratio = EXCLUDED.copay_ratio, acquired_on = EXCLUDED.acquired_on,
         lost_on = EXCLUDED.lost_on, person_id = EXCLUDED.person_id, link_method = EXCLUDED.link_method,
-        updated_at = now()
+        link_state = EXCLUDED.link_state, updated_at = now()
     WHERE (members.relationship, members.name_kanji, members.name_kana, members.birth_date, members.sex,
            members.address, members.my_number, members.copay_ratio, members.acquired_on, members.lost_on,
            members.person_id, members.link_method)
@@ -309,6 +311,7 @@ fn member_raw(row: &PgRow) -> Result<RawMember, sqlx::Error> {
         lost_on: row.try_get(14)?,
         person_id: row.try_get(15)?,
         link_method: row.try_get(16)?,
+        link_state: row.try_get(17)?,
     })
 }
 

@@ -246,7 +246,7 @@ impl Store for SqliteStore {
                 let mut link = tx
                     .prepare_cached(
                         "UPDATE members SET person_id = (SELECT person_id FROM residents WHERE resident_code = ?1),
-                                link_method = 'my_number'
+                                link_method = 'my_number', link_state = 'active'
                          WHERE person_id IS NULL AND my_number = ?2",
                     )
                     .map_err(db_err("preparing the member link"))?;
@@ -352,8 +352,9 @@ impl Store for SqliteStore {
                     .prepare_cached(
                         "INSERT INTO members (insurer_number, symbol, number, branch, relationship, name_kanji, name_kana,
                                 birth_date, sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id, link_method,
-                                updated_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                                updated_at, link_state)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                                 CASE WHEN ?15 IS NULL THEN NULL ELSE 'active' END)
                          ON CONFLICT (insurer_number, symbol, number, branch) DO NOTHING",
                     )
                     .map_err(db_err("preparing the member insert"))?;
@@ -361,7 +362,8 @@ impl Store for SqliteStore {
                     .prepare_cached(
                         "UPDATE members SET relationship = ?5, name_kanji = ?6, name_kana = ?7, birth_date = ?8, sex = ?9,
                                 address = ?10, my_number = ?11, copay_ratio = ?12, acquired_on = ?13, lost_on = ?14,
-                                person_id = ?15, link_method = ?16, updated_at = ?17
+                                person_id = ?15, link_method = ?16, updated_at = ?17,
+                                link_state = CASE WHEN ?15 IS NULL THEN NULL ELSE 'active' END
                          WHERE insurer_number = ?1 AND symbol = ?2 AND number = ?3 AND branch = ?4 AND (
                                relationship IS NOT ?5 OR name_kanji IS NOT ?6 OR name_kana IS NOT ?7 OR
                                birth_date IS NOT ?8 OR sex IS NOT ?9 OR address IS NOT ?10 OR my_number IS NOT ?11 OR

@@ -14,7 +14,7 @@ pub(super) const RESIDENT_SELECT: &str =
 
 pub(super) const MEMBER_SELECT: &str = "SELECT member_id, insurer_number, symbol, number, branch, relationship,
     name_kanji, name_kana, birth_date, sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id,
-    link_method FROM members";
+    link_method, link_state FROM members";
 
 /// ISO date text, written without going through a formatter (hot path).
 pub(super) fn iso(date: Date) -> String {
@@ -90,5 +90,6 @@ pub(super) fn member_raw(row: &Row<'_>) -> rusqlite::Result<RawMember> {
         lost_on: opt_date_at(row, 14)?,
         person_id: row.get(15)?,
         link_method: row.get(16)?,
+        link_state: row.get(17)?,
     })
 }
