@@ -1,5 +1,6 @@
 //! onshi's use cases: load → decide (domain) → store. This crate sees only the
 //! `Store` trait; the binary chooses the backend.
 
+pub mod eligibility;
 pub mod import;
 pub mod jpki;

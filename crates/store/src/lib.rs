@@ -20,6 +20,7 @@ use onshi_domain::insurance::{Member, MemberKey};
 use onshi_domain::registry::{Resident, ResidentCode};
 
 mod decode;
+pub mod eligibility;
 pub mod jpki;
 mod migrate;
 #[cfg(feature = "postgres")]
@@ -291,6 +292,31 @@ pub trait Store: Send + Sync + 'static {
 
     /// Take a challenge at `at`: marks it used if it was unused and unexpired.
     async fn take_challenge(&self, id: &str, at: DateTime<Utc>) -> Result<jpki::ChallengeTake, StoreError>;
+
+    // ---- Online eligibility (issue 4; see [`eligibility`]) ----
+
+    /// Members with this 保険者番号, 記号 and 番号; with `branch`, only that
+    /// 枝番; in 枝番 order.
+    async fn members_by_number(
+        &self,
+        insurer_number: &onshi_domain::id::InsurerNumber,
+        symbol: &onshi_domain::id::Symbol,
+        number: &onshi_domain::id::InsuredNumber,
+        branch: Option<onshi_domain::id::Branch>,
+    ) -> Result<Vec<StoredMember>, StoreError>;
+
+    /// Record a facility's API client; `NotFound` if the facility is not registered.
+    async fn insert_facility_client(&self, client: eligibility::FacilityClient) -> Result<(), StoreError>;
+
+    async fn facility_client(&self, client_id: &str) -> Result<Option<eligibility::FacilityClient>, StoreError>;
+
+    async fn record_consent(&self, consent: eligibility::Consent) -> Result<(), StoreError>;
+
+    /// A person's consents, oldest first.
+    async fn consents_of_person(&self, person_id: PersonId) -> Result<Vec<eligibility::Consent>, StoreError>;
+
+    /// Append entries to the eligibility log, in one transaction.
+    async fn log_eligibility(&self, entries: Vec<eligibility::EligibilityLogEntry>) -> Result<(), StoreError>;
 }
 
 /// How to open a store.

@@ -57,6 +57,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_registry_members_facilities"),
     migration!(2, "0002_jpki"),
     migration!(3, "0003_linkage_inspection"),
+    migration!(4, "0004_eligibility"),
 ];
 
 /// What `Store::migrate` did.

@@ -19,6 +19,7 @@ use onshi_domain::id::{FacilityCode, MyNumber};
 use onshi_domain::insurance::{Member, MemberKey};
 use onshi_domain::registry::{Resident, ResidentCode};
 
+mod eligibility;
 mod jpki;
 
 use crate::decode::{RawAttributes, RawMember, RawResident, mask_my_number};
@@ -608,5 +609,46 @@ impl Store for PostgresStore {
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<crate::jpki::ChallengeTake, StoreError> {
         jpki::take_challenge(&self.pool, id, at).await
+    }
+
+    async fn members_by_number(
+        &self,
+        insurer_number: &onshi_domain::id::InsurerNumber,
+        symbol: &onshi_domain::id::Symbol,
+        number: &onshi_domain::id::InsuredNumber,
+        branch: Option<onshi_domain::id::Branch>,
+    ) -> Result<Vec<StoredMember>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{MEMBER_SELECT} WHERE insurer_number = $1 AND symbol = $2 AND number = $3
+             AND ($4::int2 IS NULL OR branch = $4) ORDER BY branch"
+        )))
+        .bind(insurer_number.as_str())
+        .bind(symbol.as_str())
+        .bind(number.as_str())
+        .bind(branch.map(|b| i16::from(b.value())))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err("reading members"))?;
+        rows.iter().map(|row| member_raw(row).map_err(db_err("decoding a member"))?.decode()).collect()
+    }
+
+    async fn insert_facility_client(&self, client: crate::eligibility::FacilityClient) -> Result<(), StoreError> {
+        eligibility::insert_facility_client(&self.pool, &client).await
+    }
+
+    async fn facility_client(&self, client_id: &str) -> Result<Option<crate::eligibility::FacilityClient>, StoreError> {
+        eligibility::facility_client(&self.pool, client_id).await
+    }
+
+    async fn record_consent(&self, consent: crate::eligibility::Consent) -> Result<(), StoreError> {
+        eligibility::record_consent(&self.pool, &consent).await
+    }
+
+    async fn consents_of_person(&self, person_id: PersonId) -> Result<Vec<crate::eligibility::Consent>, StoreError> {
+        eligibility::consents_of_person(&self.pool, person_id).await
+    }
+
+    async fn log_eligibility(&self, entries: Vec<crate::eligibility::EligibilityLogEntry>) -> Result<(), StoreError> {
+        eligibility::log_eligibility(&self.pool, &entries).await
     }
 }

@@ -23,6 +23,7 @@ use crate::{
     Backend, BatchOutcome, Counts, Insurer, PersonId, RowConflict, Store, StoreError, StoredMember, StoredResident,
 };
 
+mod eligibility;
 mod jpki;
 mod rows;
 
@@ -656,5 +657,53 @@ impl Store for SqliteStore {
     ) -> Result<crate::jpki::ChallengeTake, StoreError> {
         let id = id.to_owned();
         self.write(move |conn| jpki::take_challenge(conn, &id, at)).await
+    }
+
+    async fn members_by_number(
+        &self,
+        insurer_number: &onshi_domain::id::InsurerNumber,
+        symbol: &onshi_domain::id::Symbol,
+        number: &onshi_domain::id::InsuredNumber,
+        branch: Option<onshi_domain::id::Branch>,
+    ) -> Result<Vec<StoredMember>, StoreError> {
+        let (insurer, symbol, number) =
+            (insurer_number.as_str().to_owned(), symbol.as_str().to_owned(), number.as_str().to_owned());
+        let branch = branch.map(|b| i64::from(b.value()));
+        self.read(move |conn| {
+            let sql = format!(
+                "{} WHERE insurer_number = ?1 AND symbol = ?2 AND number = ?3 AND (?4 IS NULL OR branch = ?4)
+                 ORDER BY branch",
+                rows::MEMBER_SELECT
+            );
+            let mut stmt = conn.prepare_cached(&sql).map_err(db_err("preparing the members query"))?;
+            let raws = stmt
+                .query_map(params![insurer, symbol, number, branch], rows::member_raw)
+                .map_err(db_err("reading members"))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_err("reading members"))?;
+            raws.into_iter().map(rows::RawMember::decode).collect()
+        })
+        .await
+    }
+
+    async fn insert_facility_client(&self, client: crate::eligibility::FacilityClient) -> Result<(), StoreError> {
+        self.write(move |conn| eligibility::insert_facility_client(conn, &client)).await
+    }
+
+    async fn facility_client(&self, client_id: &str) -> Result<Option<crate::eligibility::FacilityClient>, StoreError> {
+        let id = client_id.to_owned();
+        self.read(move |conn| eligibility::facility_client(conn, &id)).await
+    }
+
+    async fn record_consent(&self, consent: crate::eligibility::Consent) -> Result<(), StoreError> {
+        self.write(move |conn| eligibility::record_consent(conn, &consent)).await
+    }
+
+    async fn consents_of_person(&self, person_id: PersonId) -> Result<Vec<crate::eligibility::Consent>, StoreError> {
+        self.read(move |conn| eligibility::consents_of_person(conn, person_id)).await
+    }
+
+    async fn log_eligibility(&self, entries: Vec<crate::eligibility::EligibilityLogEntry>) -> Result<(), StoreError> {
+        self.write(move |conn| eligibility::log_eligibility(conn, &entries)).await
     }
 }

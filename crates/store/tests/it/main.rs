@@ -13,6 +13,7 @@ use onshi_domain::registry::Resident;
 use onshi_store::{Backend, LinkMethod, RowConflict, Store};
 
 mod contract;
+mod eligibility;
 mod inspection;
 mod jpki;
 

@@ -1,0 +1,358 @@
+//! Online eligibility verification (オンライン資格確認) for facilities: the
+//! card check (the reader's signed challenge, the visit date and the
+//! patient's consent choices) and the insured-number check (保険者番号, 記号,
+//! 番号, 枝番 and 生年月日), each answered with the coverages a clinic bills
+//! from and a verdict in the real system's vocabulary
+//! ([`onshi_domain::eligibility::Validity`]), and each logged for the usage
+//! report.
+//!
+//! Outcomes that are not a verdict have their own code ([`CheckError::code`]):
+//! every refusal of the card (`certificate_suspended`, `certificate_revoked`,
+//! `certificate_expired`, `challenge_used`, …, as the JPKI sign-in names
+//! them), `linkage_under_inspection` (the person's only coverages of the day
+//! hang on links suspended by the total inspection), `visit_date_in_future`,
+//! `birth_date_in_future`, `visit_before_birth`.
+//!
+//! A user-authentication certificate expired for less than 3 months still
+//! gives eligibility, with `medical_information_allowed` false (DESIGN.md).
+//! A consent lets the facility view for [`CONSENT_HOURS`] hours.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use onshi_domain::Date;
+use onshi_domain::eligibility::{self, Validity};
+use onshi_domain::facility::Facility;
+use onshi_domain::id::{Branch, InsuredNumber, InsurerNumber, Symbol};
+use onshi_domain::insurance::Member;
+use onshi_pki::Validity as CertValidity;
+use onshi_store::eligibility::{Consent, EligibilityLogEntry};
+use onshi_store::{LinkState, PersonId, Store, StoreError, StoredMember};
+
+use crate::jpki::{Jpki, SignInError};
+
+/// How long a consent given at the reader lets the facility view.
+pub const CONSENT_HOURS: i64 = 24;
+
+/// How the patient identified themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Card,
+    Smartphone,
+    InsuredNumber,
+}
+
+impl Method {
+    pub fn code(self) -> &'static str {
+        match self {
+            Method::Card => "card",
+            Method::Smartphone => "smartphone",
+            Method::InsuredNumber => "insured_number",
+        }
+    }
+}
+
+/// The patient's choices at the reader.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConsentChoice {
+    /// 診療・薬剤情報
+    pub clinical_drug: bool,
+    /// 特定健診等情報
+    pub checkup: bool,
+}
+
+impl ConsentChoice {
+    pub fn categories(self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.clinical_drug {
+            out.push("clinical_drug".to_owned());
+        }
+        if self.checkup {
+            out.push("checkup".to_owned());
+        }
+        out
+    }
+}
+
+/// A card check: what the reader sends.
+#[derive(Debug, Clone)]
+pub struct CardQuery {
+    pub challenge_id: String,
+    /// The user-authentication certificate, DER.
+    pub certificate: Vec<u8>,
+    /// The card's signature over the challenge.
+    pub signature: Vec<u8>,
+    /// `Card` or `Smartphone` (a certificate on a phone, same protocol).
+    pub media: Method,
+    /// The visit date (today when `None`; a past visit may be asked).
+    pub visit_date: Option<Date>,
+    pub consent: ConsentChoice,
+}
+
+/// An insured-number check.
+#[derive(Debug, Clone)]
+pub struct NumberQuery {
+    pub insurer_number: InsurerNumber,
+    pub symbol: Symbol,
+    pub number: InsuredNumber,
+    /// `None` when the 枝番 is not known (then twins give 複数該当).
+    pub branch: Option<Branch>,
+    pub birth_date: Date,
+    pub visit_date: Option<Date>,
+}
+
+/// One coverage in an answer: what a clinic bills from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    pub member: Member,
+    pub insurer_name: String,
+}
+
+/// The answer to a check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub validity: Validity,
+    pub as_of: Date,
+    /// The coverages the verdict is about: every coverage of the day for a
+    /// card check; the one record found for an insured-number check.
+    pub coverages: Vec<Coverage>,
+    /// Card checks: the certificate's state (`WithinGrace`: expired less
+    /// than 3 months ago).
+    pub certificate: Option<CertValidity>,
+    /// Whether medical information may be shown under the consent given
+    /// (never for an insured-number check, nor within the grace period).
+    pub medical_information_allowed: bool,
+    /// The consent recorded with a card check.
+    pub consent: Option<Consent>,
+}
+
+/// A check that ends without a verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error(transparent)]
+    Card(SignInError),
+    #[error(
+        "this person's coverages are under inspection (紐付け点検中); ask for the 資格確認書 or the insured number"
+    )]
+    LinkageUnderInspection,
+    #[error("visit date {0} is in the future")]
+    VisitInFuture(Date),
+    #[error("生年月日 {0} is in the future")]
+    BirthInFuture(Date),
+    #[error("visit date {visit} is before 生年月日 {birth}")]
+    VisitBeforeBirth { visit: Date, birth: Date },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl CheckError {
+    /// The stable result code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CheckError::Card(e) => e.code(),
+            CheckError::LinkageUnderInspection => "linkage_under_inspection",
+            CheckError::VisitInFuture(_) => "visit_date_in_future",
+            CheckError::BirthInFuture(_) => "birth_date_in_future",
+            CheckError::VisitBeforeBirth { .. } => "visit_before_birth",
+            CheckError::Store(_) => "unavailable",
+        }
+    }
+}
+
+/// The eligibility service.
+pub struct Eligibility {
+    store: Arc<dyn Store>,
+    jpki: Arc<Jpki>,
+}
+
+impl std::fmt::Debug for Eligibility {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Eligibility").field("backend", &self.store.backend()).finish_non_exhaustive()
+    }
+}
+
+/// Japan's date at `now`.
+fn today_in_japan(now: DateTime<Utc>) -> Date {
+    (now + TimeDelta::hours(9)).date_naive()
+}
+
+impl Eligibility {
+    pub fn new(store: Arc<dyn Store>, jpki: Arc<Jpki>) -> Eligibility {
+        Eligibility { store, jpki }
+    }
+
+    fn as_of(visit: Option<Date>, now: DateTime<Utc>) -> Result<Date, CheckError> {
+        let today = today_in_japan(now);
+        match visit {
+            Some(date) if date > today => Err(CheckError::VisitInFuture(date)),
+            Some(date) => Ok(date),
+            None => Ok(today),
+        }
+    }
+
+    async fn coverages(&self, members: impl IntoIterator<Item = Member>) -> Result<Vec<Coverage>, StoreError> {
+        let insurers = self.store.insurers().await?;
+        Ok(members
+            .into_iter()
+            .map(|member| {
+                let insurer_name = insurers
+                    .iter()
+                    .find(|i| i.insurer_number == member.key.insurer_number)
+                    .map(|i| i.name.clone())
+                    .unwrap_or_default();
+                Coverage { member, insurer_name }
+            })
+            .collect())
+    }
+
+    async fn log(
+        &self,
+        facility: &Facility,
+        method: Method,
+        now: DateTime<Utc>,
+        outcome: &Result<Answer, CheckError>,
+        person_id: Option<PersonId>,
+        consent: &[String],
+    ) -> Result<(), StoreError> {
+        let (result, insurer) = match outcome {
+            Ok(answer) => (
+                answer.validity.name().to_owned(),
+                answer.coverages.first().map(|c| c.member.key.insurer_number.as_str().to_owned()),
+            ),
+            Err(e) => (e.code().to_owned(), None),
+        };
+        self.store
+            .log_eligibility(vec![EligibilityLogEntry {
+                at: now,
+                facility_code: facility.code.as_str().to_owned(),
+                facility_kind: facility.kind.code().to_owned(),
+                method: method.code().to_owned(),
+                result,
+                person_id,
+                insurer_number: insurer,
+                consent_categories: consent.to_vec(),
+            }])
+            .await
+    }
+
+    /// A card (or smartphone) check at `facility`: verify the card's answer
+    /// to the challenge, find the person's coverages on the visit date,
+    /// record the consent, log the query.
+    pub async fn check_card(
+        &self,
+        facility: &Facility,
+        query: CardQuery,
+        now: DateTime<Utc>,
+    ) -> Result<Answer, CheckError> {
+        let method = if query.media == Method::Smartphone { Method::Smartphone } else { Method::Card };
+        let mut person = None;
+        let categories = query.consent.categories();
+        let outcome = self.card_answer(facility, &query, method, now, &mut person).await;
+        let logged = if outcome.as_ref().is_ok_and(|a| a.consent.is_some()) { categories } else { Vec::new() };
+        self.log(facility, method, now, &outcome, person, &logged).await?;
+        outcome
+    }
+
+    async fn card_answer(
+        &self,
+        facility: &Facility,
+        query: &CardQuery,
+        method: Method,
+        now: DateTime<Utc>,
+        person: &mut Option<PersonId>,
+    ) -> Result<Answer, CheckError> {
+        let as_of = Self::as_of(query.visit_date, now)?;
+        let signed_in =
+            self.jpki.sign_in(&query.challenge_id, &query.certificate, &query.signature, now).await.map_err(
+                |e| match e {
+                    SignInError::Store(s) => CheckError::Store(s),
+                    other => CheckError::Card(other),
+                },
+            )?;
+        *person = Some(signed_in.person_id);
+        let stored = self.store.members_of_person(signed_in.person_id).await?;
+        let (usable, held): (Vec<StoredMember>, Vec<StoredMember>) =
+            stored.into_iter().partition(|m| m.link_state.is_none_or(LinkState::usable));
+        let members: Vec<Member> = usable.into_iter().map(|m| m.member).collect();
+        let (validity, eligible) = eligibility::judge_by_person(&members, as_of);
+        if eligible.is_empty() && held.iter().any(|m| m.member.is_eligible_on(as_of)) {
+            return Err(CheckError::LinkageUnderInspection);
+        }
+        let coverages = self.coverages(eligible.iter().map(|&i| members[i].clone())).await?;
+        let consent = Consent {
+            person_id: signed_in.person_id,
+            facility_code: facility.code.as_str().to_owned(),
+            categories: query.consent.categories(),
+            given_at: now,
+            expires_at: now + TimeDelta::hours(CONSENT_HOURS),
+            media: if method == Method::Smartphone { "smartphone" } else { "card" }.to_owned(),
+        };
+        self.store.record_consent(consent.clone()).await?;
+        let within_grace = matches!(signed_in.validity, CertValidity::WithinGrace { .. });
+        Ok(Answer {
+            validity,
+            as_of,
+            medical_information_allowed: validity == Validity::Valid && !within_grace && !consent.categories.is_empty(),
+            coverages,
+            certificate: Some(signed_in.validity),
+            consent: Some(consent),
+        })
+    }
+
+    /// An insured-number check at `facility` (eligibility only).
+    pub async fn check_number(
+        &self,
+        facility: &Facility,
+        query: NumberQuery,
+        now: DateTime<Utc>,
+    ) -> Result<Answer, CheckError> {
+        let mut person = None;
+        let outcome = self.number_answer(&query, now, &mut person).await;
+        self.log(facility, Method::InsuredNumber, now, &outcome, person, &[]).await?;
+        outcome
+    }
+
+    async fn number_answer(
+        &self,
+        query: &NumberQuery,
+        now: DateTime<Utc>,
+        person: &mut Option<PersonId>,
+    ) -> Result<Answer, CheckError> {
+        let today = today_in_japan(now);
+        if query.birth_date > today {
+            return Err(CheckError::BirthInFuture(query.birth_date));
+        }
+        let as_of = Self::as_of(query.visit_date, now)?;
+        if as_of < query.birth_date {
+            return Err(CheckError::VisitBeforeBirth { visit: as_of, birth: query.birth_date });
+        }
+        let stored =
+            self.store.members_by_number(&query.insurer_number, &query.symbol, &query.number, query.branch).await?;
+        let records: Vec<Member> = stored.iter().map(|m| m.member.clone()).collect();
+        // 無効（新しい資格あり）: the same person holds another coverage that day.
+        let mut newer = Vec::with_capacity(stored.len());
+        for m in &stored {
+            let found = match m.person_id {
+                Some(person_id) if m.link_state.is_none_or(LinkState::usable) => self
+                    .store
+                    .members_of_person(person_id)
+                    .await?
+                    .iter()
+                    .any(|other| other.member_id != m.member_id && other.member.is_eligible_on(as_of)),
+                _ => false,
+            };
+            newer.push(found);
+        }
+        let verdict = eligibility::judge_by_key(&records, query.birth_date, as_of, |i| newer[i]);
+        *person = verdict.record.and_then(|i| stored[i].person_id);
+        let coverages = self.coverages(verdict.record.map(|i| records[i].clone())).await?;
+        Ok(Answer {
+            validity: verdict.validity,
+            as_of,
+            coverages,
+            certificate: None,
+            medical_information_allowed: false,
+            consent: None,
+        })
+    }
+}

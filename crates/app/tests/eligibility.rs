@@ -1,0 +1,210 @@
+//! Eligibility checks over a real SQLite store: by card (the card's signed
+//! challenge) and by insured number, each verdict, consent, the grace of an
+//! expired certificate, refusals with their codes, and the log.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use onshi_app::eligibility::{CardQuery, ConsentChoice, Eligibility, Method, NumberQuery};
+use onshi_app::jpki::Jpki;
+use onshi_card::{CardFile, Pins};
+use onshi_domain::eligibility::Validity;
+use onshi_domain::facility::{Facility, FacilityKind};
+use onshi_domain::id::{FacilityCode, FeeTable};
+use onshi_domain::insurance::{Member, MemberKey};
+use onshi_domain::person::{CopayRatio, FiveAttributes, Relationship, Sex};
+use onshi_domain::registry::Resident;
+use onshi_pki::Authority;
+use onshi_pki::verify::{sha256_digest_info, sign_digest_info};
+use onshi_store::Store;
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().expect("test instant")
+}
+
+fn d(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date")
+}
+
+fn my_number(base: u64) -> onshi_domain::id::MyNumber {
+    let digits: Vec<u8> = format!("{base:011}").bytes().map(|b| b - b'0').collect();
+    onshi_domain::id::MyNumber::from_base(&digits.try_into().expect("11 digits"))
+}
+
+fn attributes() -> FiveAttributes {
+    FiveAttributes {
+        name_kanji: "山田 太郎".into(),
+        name_kana: "ヤマダ タロウ".into(),
+        birth_date: d("1980-06-15"),
+        sex: Sex::Male,
+        address: "東京都八王子市元本郷町三丁目24番1号".into(),
+    }
+}
+
+fn member(insurer: &str, number: &str, acquired: &str, lost: Option<&str>) -> Member {
+    Member {
+        key: MemberKey {
+            insurer_number: insurer.parse().expect("insurer"),
+            symbol: "1234".parse().expect("symbol"),
+            number: number.parse().expect("number"),
+            branch: onshi_domain::id::Branch::new(0).expect("branch"),
+        },
+        relationship: Relationship::Insured,
+        attributes: attributes(),
+        my_number: Some(my_number(1)),
+        copay_ratio: CopayRatio::new(3).expect("copay"),
+        acquired_on: d(acquired),
+        lost_on: lost.map(d),
+    }
+}
+
+struct Clinic {
+    service: Eligibility,
+    jpki: Arc<Jpki>,
+    store: Arc<dyn Store>,
+    facility: Facility,
+    card: CardFile,
+}
+
+async fn clinic() -> Clinic {
+    let store = onshi_store::open("sqlite::memory:").await.expect("store");
+    store.migrate().await.expect("migrate");
+    store
+        .upsert_residents(vec![Resident {
+            resident_code: "00000000001".parse().expect("code"),
+            my_number: my_number(1),
+            attributes: attributes(),
+        }])
+        .await
+        .expect("resident");
+    // Moved from one insurer to another on 2026-04-01.
+    store
+        .upsert_members(vec![
+            member("01130012", "1001", "2010-04-01", Some("2026-04-01")),
+            member("06139992", "2002", "2026-04-01", None),
+        ])
+        .await
+        .expect("members");
+    let facility = Facility {
+        code: FacilityCode::from_parts(13, FeeTable::Medical, 10, 1).expect("code"),
+        name: "八王子中央病院".into(),
+        kind: FacilityKind::Hospital,
+        address: "東京都八王子市".into(),
+    };
+    store.upsert_facilities(vec![facility.clone()]).await.expect("facility");
+    let jpki = Arc::new(
+        Jpki::new(store.clone(), Authority::create(at("2026-01-01T00:00:00Z")).expect("ca"), "http://x/jpki")
+            .expect("jpki"),
+    );
+    let pins = Pins { auth_pin: "1234".into(), sign_password: "abc123".into(), support_pin: "5678".into() };
+    let card = jpki.issue_card("00000000001", Some(pins), at("2026-01-05T00:00:00Z")).await.expect("card").file;
+    Clinic { service: Eligibility::new(store.clone(), jpki.clone()), jpki, store, facility, card }
+}
+
+impl Clinic {
+    async fn card_query(&self, now: DateTime<Utc>, visit: Option<&str>, consent: ConsentChoice) -> CardQuery {
+        let challenge = self.jpki.new_challenge(now).await.expect("challenge");
+        let signature =
+            sign_digest_info(&self.card.jpki.auth.key_pkcs8, &sha256_digest_info(&challenge.nonce)).expect("sign");
+        CardQuery {
+            challenge_id: challenge.id,
+            certificate: self.card.jpki.auth.certificate.clone(),
+            signature,
+            media: Method::Card,
+            visit_date: visit.map(d),
+            consent,
+        }
+    }
+
+    fn number(&self, insurer: &str, number: &str, birth: &str, visit: Option<&str>) -> NumberQuery {
+        NumberQuery {
+            insurer_number: insurer.parse().expect("insurer"),
+            symbol: "1234".parse().expect("symbol"),
+            number: number.parse().expect("number"),
+            branch: None,
+            birth_date: d(birth),
+            visit_date: visit.map(d),
+        }
+    }
+}
+
+const NOW: &str = "2026-05-01T01:00:00Z";
+const BOTH: ConsentChoice = ConsentChoice { clinical_drug: true, checkup: true };
+
+#[tokio::test]
+async fn a_card_check_answers_today_s_coverage_and_records_the_consent() {
+    let c = clinic().await;
+    let query = c.card_query(at(NOW), None, BOTH).await;
+    let answer = c.service.check_card(&c.facility, query, at(NOW)).await.expect("check");
+    assert_eq!(answer.validity, Validity::Valid);
+    assert_eq!(answer.coverages.len(), 1);
+    assert_eq!(answer.coverages[0].member.key.insurer_number.as_str(), "06139992");
+    assert!(answer.medical_information_allowed);
+    let consent = answer.consent.expect("consent");
+    assert_eq!(consent.categories, ["clinical_drug", "checkup"]);
+    assert_eq!(consent.expires_at, at("2026-05-02T01:00:00Z"));
+    let person = c.store.resident_by_my_number(&my_number(1)).await.expect("read").expect("present").person_id;
+    assert_eq!(c.store.consents_of_person(person).await.expect("consents").len(), 1);
+
+    // A past visit is answered as of that day: the old insurer.
+    let query = c.card_query(at(NOW), Some("2026-03-31"), ConsentChoice::default()).await;
+    let past = c.service.check_card(&c.facility, query, at(NOW)).await.expect("check");
+    assert_eq!(past.coverages[0].member.key.insurer_number.as_str(), "01130012");
+    assert!(!past.medical_information_allowed, "no category consented");
+
+    let query = c.card_query(at(NOW), Some("2026-06-01"), BOTH).await;
+    let err = c.service.check_card(&c.facility, query, at(NOW)).await.expect_err("future");
+    assert_eq!(err.code(), "visit_date_in_future");
+}
+
+#[tokio::test]
+async fn a_suspended_card_and_a_replay_are_refused_with_their_codes() {
+    let c = clinic().await;
+    let query = c.card_query(at(NOW), None, BOTH).await;
+    let replay = query.clone();
+    c.service.check_card(&c.facility, query, at(NOW)).await.expect("first");
+    let err = c.service.check_card(&c.facility, replay, at(NOW)).await.expect_err("replay");
+    assert_eq!(err.code(), "challenge_used");
+    c.jpki.suspend(&c.card.serial, at(NOW)).await.expect("suspend");
+    let query = c.card_query(at(NOW), None, BOTH).await;
+    let err = c.service.check_card(&c.facility, query, at(NOW)).await.expect_err("suspended");
+    assert_eq!(err.code(), "certificate_suspended");
+}
+
+#[tokio::test]
+async fn within_the_grace_eligibility_is_answered_but_no_medical_information() {
+    let c = clinic().await;
+    // Issued 2026-01-05 to someone born 1980-06-15: expires 2030-06-15 23:59:59 JST.
+    let now = at("2030-07-01T01:00:00Z");
+    let query = c.card_query(now, None, BOTH).await;
+    let answer = c.service.check_card(&c.facility, query, now).await.expect("within grace");
+    assert_eq!(answer.validity, Validity::Valid);
+    assert!(matches!(answer.certificate, Some(onshi_pki::Validity::WithinGrace { .. })));
+    assert!(!answer.medical_information_allowed);
+    let now = at("2030-10-01T01:00:00Z");
+    let query = c.card_query(now, None, BOTH).await;
+    let err = c.service.check_card(&c.facility, query, now).await.expect_err("beyond grace");
+    assert_eq!(err.code(), "certificate_expired");
+}
+
+#[tokio::test]
+async fn insured_number_checks_give_each_verdict() {
+    let c = clinic().await;
+    let check = |q| c.service.check_number(&c.facility, q, at(NOW));
+    let valid = check(c.number("06139992", "2002", "1980-06-15", None)).await.expect("check");
+    assert_eq!(valid.validity, Validity::Valid);
+    assert_eq!(valid.coverages[0].member.attributes.name_kanji, "山田 太郎");
+    assert!(!valid.medical_information_allowed && valid.consent.is_none());
+    let newer = check(c.number("01130012", "1001", "1980-06-15", None)).await.expect("check");
+    assert_eq!(newer.validity, Validity::InvalidNewerExists);
+    let past = check(c.number("01130012", "1001", "1980-06-15", Some("2026-03-31"))).await.expect("check");
+    assert_eq!(past.validity, Validity::Valid);
+    let wrong_birth = check(c.number("06139992", "2002", "1980-06-16", None)).await.expect("check");
+    assert_eq!(wrong_birth.validity, Validity::NoQualification);
+    let none = check(c.number("06139992", "3003", "1980-06-15", None)).await.expect("check");
+    assert_eq!(none.validity, Validity::NoQualification);
+    let err = check(c.number("06139992", "2002", "2027-01-01", None)).await.expect_err("future birth");
+    assert_eq!(err.code(), "birth_date_in_future");
+    let err = check(c.number("06139992", "2002", "1980-06-15", Some("1970-01-01"))).await.expect_err("before birth");
+    assert_eq!(err.code(), "visit_before_birth");
+}

@@ -1,0 +1,36 @@
+-- Online eligibility verification: facilities' API clients, consents given
+-- at the reader, and the log of every eligibility query. consents is
+-- person-keyed (distributed on person_id); eligibility_log is append-only and
+-- partitioned by time in a large deployment.
+CREATE TABLE facility_clients (
+    client_id     TEXT        PRIMARY KEY,
+    facility_code TEXT        NOT NULL REFERENCES facilities (facility_code),
+    secret_sha256 BYTEA       NOT NULL,
+    name          TEXT        NOT NULL DEFAULT '',
+    created_at    TIMESTAMPTZ NOT NULL,
+    revoked_at    TIMESTAMPTZ
+);
+
+CREATE TABLE consents (
+    consent_id    BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    person_id     BIGINT      NOT NULL REFERENCES residents (person_id),
+    facility_code TEXT        NOT NULL,
+    categories    TEXT        NOT NULL,
+    given_at      TIMESTAMPTZ NOT NULL,
+    expires_at    TIMESTAMPTZ NOT NULL,
+    media         TEXT        NOT NULL CHECK (media IN ('card', 'smartphone'))
+);
+CREATE INDEX consents_person_facility ON consents (person_id, facility_code, given_at);
+
+CREATE TABLE eligibility_log (
+    log_id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    at                 TIMESTAMPTZ NOT NULL,
+    facility_code      TEXT        NOT NULL,
+    facility_kind      TEXT        NOT NULL,
+    method             TEXT        NOT NULL CHECK (method IN ('card', 'insured_number', 'smartphone')),
+    result             TEXT        NOT NULL,
+    person_id          BIGINT,
+    insurer_number     TEXT,
+    consent_categories TEXT        NOT NULL DEFAULT ''
+);
+CREATE INDEX eligibility_log_at ON eligibility_log (at);

@@ -1,0 +1,53 @@
+//! Stored records of online eligibility verification (オンライン資格確認):
+//! facilities' API clients, the consents patients give at the reader, and
+//! the log of every eligibility query (the source of the usage report).
+
+use chrono::{DateTime, Utc};
+
+use crate::PersonId;
+
+/// An OAuth 2.0 client of a facility (the clinic's system). Only a hash of
+/// the secret is kept; the secret is shown once, when the client is created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacilityClient {
+    pub client_id: String,
+    /// 医療機関コード of the facility the client acts for.
+    pub facility_code: String,
+    /// SHA-256 of the client secret.
+    pub secret_sha256: Vec<u8>,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A consent given at the reader: which facility may see what, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    pub person_id: PersonId,
+    pub facility_code: String,
+    /// Category codes, e.g. `clinical_drug` (診療・薬剤情報) and `checkup`
+    /// (特定健診等情報); empty when the patient refused everything.
+    pub categories: Vec<String>,
+    pub given_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// `card` or `smartphone`.
+    pub media: String,
+}
+
+/// One eligibility query, as the usage report counts it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EligibilityLogEntry {
+    pub at: DateTime<Utc>,
+    pub facility_code: String,
+    /// The facility's kind code (`hospital`, `clinic`, `dental`, `pharmacy`, …).
+    pub facility_kind: String,
+    /// `card`, `insured_number` or `smartphone`.
+    pub method: String,
+    /// The validity name (`valid`, …) or the refusal code.
+    pub result: String,
+    pub person_id: Option<PersonId>,
+    /// The insurer of the coverage answered, for the per-insurer table.
+    pub insurer_number: Option<String>,
+    /// The consent categories given with this query (card and smartphone).
+    pub consent_categories: Vec<String>,
+}

@@ -1,0 +1,134 @@
+//! The eligibility tables on PostgreSQL (see [`crate::eligibility`]).
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Row};
+
+use crate::eligibility::{Consent, EligibilityLogEntry, FacilityClient};
+use crate::{PersonId, StoreError};
+
+use super::db_err;
+
+fn list(text: &str) -> Vec<String> {
+    text.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+pub(super) async fn insert_facility_client(pool: &PgPool, client: &FacilityClient) -> Result<(), StoreError> {
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM facilities WHERE facility_code = $1)")
+        .bind(&client.facility_code)
+        .fetch_one(pool)
+        .await
+        .map_err(db_err("looking up the facility"))?;
+    if !exists {
+        return Err(StoreError::NotFound { what: format!("facility {}", client.facility_code) });
+    }
+    sqlx::query(
+        "INSERT INTO facility_clients (client_id, facility_code, secret_sha256, name, created_at, revoked_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&client.client_id)
+    .bind(&client.facility_code)
+    .bind(&client.secret_sha256)
+    .bind(&client.name)
+    .bind(client.created_at)
+    .bind(client.revoked_at)
+    .execute(pool)
+    .await
+    .map_err(db_err("recording a facility client"))?;
+    Ok(())
+}
+
+pub(super) async fn facility_client(pool: &PgPool, client_id: &str) -> Result<Option<FacilityClient>, StoreError> {
+    let row = sqlx::query(
+        "SELECT client_id, facility_code, secret_sha256, name, created_at, revoked_at FROM facility_clients
+         WHERE client_id = $1",
+    )
+    .bind(client_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err("reading a facility client"))?;
+    row.map(|row| {
+        Ok(FacilityClient {
+            client_id: row.try_get(0)?,
+            facility_code: row.try_get(1)?,
+            secret_sha256: row.try_get(2)?,
+            name: row.try_get(3)?,
+            created_at: row.try_get(4)?,
+            revoked_at: row.try_get(5)?,
+        })
+    })
+    .transpose()
+    .map_err(db_err("decoding a facility client"))
+}
+
+pub(super) async fn record_consent(pool: &PgPool, consent: &Consent) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO consents (person_id, facility_code, categories, given_at, expires_at, media)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(consent.person_id.0)
+    .bind(&consent.facility_code)
+    .bind(consent.categories.join(","))
+    .bind(consent.given_at)
+    .bind(consent.expires_at)
+    .bind(&consent.media)
+    .execute(pool)
+    .await
+    .map_err(db_err("recording a consent"))?;
+    Ok(())
+}
+
+pub(super) async fn consents_of_person(pool: &PgPool, person_id: PersonId) -> Result<Vec<Consent>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT person_id, facility_code, categories, given_at, expires_at, media FROM consents
+         WHERE person_id = $1 ORDER BY given_at, consent_id",
+    )
+    .bind(person_id.0)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err("reading consents"))?;
+    rows.iter()
+        .map(|row| {
+            let categories: String = row.try_get(2)?;
+            let given_at: DateTime<Utc> = row.try_get(3)?;
+            Ok(Consent {
+                person_id: PersonId(row.try_get(0)?),
+                facility_code: row.try_get(1)?,
+                categories: list(&categories),
+                given_at,
+                expires_at: row.try_get(4)?,
+                media: row.try_get(5)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(db_err("decoding consents"))
+}
+
+pub(super) async fn log_eligibility(pool: &PgPool, entries: &[EligibilityLogEntry]) -> Result<(), StoreError> {
+    // One round trip for the whole batch.
+    let at: Vec<DateTime<Utc>> = entries.iter().map(|e| e.at).collect();
+    let facility: Vec<&str> = entries.iter().map(|e| e.facility_code.as_str()).collect();
+    let kind: Vec<&str> = entries.iter().map(|e| e.facility_kind.as_str()).collect();
+    let method: Vec<&str> = entries.iter().map(|e| e.method.as_str()).collect();
+    let result: Vec<&str> = entries.iter().map(|e| e.result.as_str()).collect();
+    let person: Vec<Option<i64>> = entries.iter().map(|e| e.person_id.map(|p| p.0)).collect();
+    let insurer: Vec<Option<&str>> = entries.iter().map(|e| e.insurer_number.as_deref()).collect();
+    let consent: Vec<String> = entries.iter().map(|e| e.consent_categories.join(",")).collect();
+    sqlx::query(
+        "INSERT INTO eligibility_log (at, facility_code, facility_kind, method, result, person_id, insurer_number,
+                consent_categories)
+         SELECT * FROM UNNEST($1::timestamptz[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int8[],
+                $7::text[], $8::text[])",
+    )
+    .bind(at)
+    .bind(facility)
+    .bind(kind)
+    .bind(method)
+    .bind(result)
+    .bind(person)
+    .bind(insurer)
+    .bind(consent)
+    .execute(pool)
+    .await
+    .map_err(db_err("writing the eligibility log"))?;
+    Ok(())
+}

@@ -1,0 +1,141 @@
+//! The eligibility tables on SQLite (see [`crate::eligibility`]).
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::Type;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+use crate::eligibility::{Consent, EligibilityLogEntry, FacilityClient};
+use crate::{PersonId, StoreError};
+
+use super::db_err;
+use super::jpki::ts;
+
+fn ts_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
+    let text: String = row.get(idx)?;
+    DateTime::parse_from_rfc3339(&text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+}
+
+fn list(text: &str) -> Vec<String> {
+    text.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+pub(super) fn insert_facility_client(conn: &Connection, client: &FacilityClient) -> Result<(), StoreError> {
+    let exists: bool = conn
+        .query_row("SELECT EXISTS (SELECT 1 FROM facilities WHERE facility_code = ?1)", [&client.facility_code], |r| {
+            r.get(0)
+        })
+        .map_err(db_err("looking up the facility"))?;
+    if !exists {
+        return Err(StoreError::NotFound { what: format!("facility {}", client.facility_code) });
+    }
+    conn.execute(
+        "INSERT INTO facility_clients (client_id, facility_code, secret_sha256, name, created_at, revoked_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            client.client_id,
+            client.facility_code,
+            client.secret_sha256,
+            client.name,
+            ts(client.created_at),
+            client.revoked_at.map(ts)
+        ],
+    )
+    .map_err(db_err("recording a facility client"))?;
+    Ok(())
+}
+
+pub(super) fn facility_client(conn: &Connection, client_id: &str) -> Result<Option<FacilityClient>, StoreError> {
+    conn.prepare_cached(
+        "SELECT client_id, facility_code, secret_sha256, name, created_at, revoked_at FROM facility_clients
+         WHERE client_id = ?1",
+    )
+    .and_then(|mut stmt| {
+        stmt.query_row([client_id], |row| {
+            let revoked: Option<String> = row.get(5)?;
+            Ok(FacilityClient {
+                client_id: row.get(0)?,
+                facility_code: row.get(1)?,
+                secret_sha256: row.get(2)?,
+                name: row.get(3)?,
+                created_at: ts_at(row, 4)?,
+                revoked_at: match revoked {
+                    Some(_) => Some(ts_at(row, 5)?),
+                    None => None,
+                },
+            })
+        })
+        .optional()
+    })
+    .map_err(db_err("reading a facility client"))
+}
+
+pub(super) fn record_consent(conn: &Connection, consent: &Consent) -> Result<(), StoreError> {
+    conn.prepare_cached(
+        "INSERT INTO consents (person_id, facility_code, categories, given_at, expires_at, media)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            consent.person_id.0,
+            consent.facility_code,
+            consent.categories.join(","),
+            ts(consent.given_at),
+            ts(consent.expires_at),
+            consent.media
+        ])
+    })
+    .map_err(db_err("recording a consent"))?;
+    Ok(())
+}
+
+pub(super) fn consents_of_person(conn: &Connection, person_id: PersonId) -> Result<Vec<Consent>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT person_id, facility_code, categories, given_at, expires_at, media FROM consents
+             WHERE person_id = ?1 ORDER BY given_at, consent_id",
+        )
+        .map_err(db_err("preparing the consents query"))?;
+    stmt.query_map([person_id.0], |row| {
+        Ok(Consent {
+            person_id: PersonId(row.get(0)?),
+            facility_code: row.get(1)?,
+            categories: list(&row.get::<_, String>(2)?),
+            given_at: ts_at(row, 3)?,
+            expires_at: ts_at(row, 4)?,
+            media: row.get(5)?,
+        })
+    })
+    .map_err(db_err("reading consents"))?
+    .collect::<Result<Vec<_>, _>>()
+    .map_err(db_err("reading consents"))
+}
+
+pub(super) fn log_eligibility(conn: &mut Connection, entries: &[EligibilityLogEntry]) -> Result<(), StoreError> {
+    let tx = conn.transaction().map_err(db_err("starting a transaction"))?;
+    {
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO eligibility_log (at, facility_code, facility_kind, method, result, person_id,
+                        insurer_number, consent_categories)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )
+            .map_err(db_err("preparing the eligibility log"))?;
+        for e in entries {
+            insert
+                .execute(params![
+                    ts(e.at),
+                    e.facility_code,
+                    e.facility_kind,
+                    e.method,
+                    e.result,
+                    e.person_id.map(|p| p.0),
+                    e.insurer_number,
+                    e.consent_categories.join(",")
+                ])
+                .map_err(db_err("writing the eligibility log"))?;
+        }
+    }
+    tx.commit().map_err(db_err("committing the eligibility log"))
+}

@@ -1,0 +1,90 @@
+//! The eligibility contract: members by insured number, facility clients,
+//! consents and the query log, on every backend.
+
+use chrono::{DateTime, Utc};
+use onshi_store::eligibility::{Consent, EligibilityLogEntry, FacilityClient};
+
+use super::*;
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().expect("test instant")
+}
+
+#[tokio::test]
+async fn members_are_found_by_number_with_or_without_branch() {
+    for store in stores("elig_members").await {
+        let name = store.backend().name();
+        store
+            .upsert_members(vec![member("5678", 0, None), member("5678", 1, None), member("9999", 0, None)])
+            .await
+            .expect("members");
+        let key = member("5678", 0, None).key;
+        let all = store.members_by_number(&key.insurer_number, &key.symbol, &key.number, None).await.expect("read");
+        assert_eq!(all.iter().map(|m| m.member.key.branch.value()).collect::<Vec<_>>(), [0, 1], "{name}");
+        let one = store
+            .members_by_number(
+                &key.insurer_number,
+                &key.symbol,
+                &key.number,
+                Some(onshi_domain::id::Branch::new(1).expect("branch")),
+            )
+            .await
+            .expect("read");
+        assert_eq!(one.len(), 1, "{name}");
+        assert_eq!(one[0].member.key.branch.value(), 1, "{name}");
+        let none = store
+            .members_by_number(&key.insurer_number, &key.symbol, &"1111".parse().expect("number"), None)
+            .await
+            .expect("read");
+        assert!(none.is_empty(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn facility_clients_consents_and_the_log_round_trip() {
+    for store in stores("elig_records").await {
+        let name = store.backend().name();
+        let client = FacilityClient {
+            client_id: "c-1".into(),
+            facility_code: facility(1).code.as_str().to_owned(),
+            secret_sha256: vec![1; 32],
+            name: "レセコン".into(),
+            created_at: at("2026-04-01T00:00:00Z"),
+            revoked_at: None,
+        };
+        let err = store.insert_facility_client(client.clone()).await.expect_err("facility not registered");
+        assert!(matches!(err, onshi_store::StoreError::NotFound { .. }), "{name}: {err}");
+        store.upsert_facilities(vec![facility(1)]).await.expect("facility");
+        store.insert_facility_client(client.clone()).await.expect("client");
+        assert_eq!(store.facility_client("c-1").await.expect("read"), Some(client), "{name}");
+        assert_eq!(store.facility_client("c-2").await.expect("read"), None, "{name}");
+
+        store.upsert_residents(vec![resident(1, 1, "山田 太郎")]).await.expect("resident");
+        let person = store.resident_by_my_number(&my_number(1)).await.expect("read").expect("present").person_id;
+        let consent = Consent {
+            person_id: person,
+            facility_code: facility(1).code.as_str().to_owned(),
+            categories: vec!["clinical_drug".into(), "checkup".into()],
+            given_at: at("2026-04-01T01:00:00Z"),
+            expires_at: at("2026-04-02T01:00:00Z"),
+            media: "card".into(),
+        };
+        store.record_consent(consent.clone()).await.expect("consent");
+        let refused = Consent { categories: vec![], given_at: at("2026-04-03T01:00:00Z"), ..consent.clone() };
+        store.record_consent(refused.clone()).await.expect("refusal");
+        assert_eq!(store.consents_of_person(person).await.expect("read"), vec![consent, refused], "{name}");
+
+        let entry = |result: &str| EligibilityLogEntry {
+            at: at("2026-04-01T01:00:00Z"),
+            facility_code: facility(1).code.as_str().to_owned(),
+            facility_kind: "hospital".into(),
+            method: "card".into(),
+            result: result.into(),
+            person_id: Some(person),
+            insurer_number: Some("01130012".into()),
+            consent_categories: vec!["clinical_drug".into()],
+        };
+        store.log_eligibility(vec![entry("valid"), entry("certificate_suspended")]).await.expect("log");
+        store.log_eligibility(vec![]).await.expect("an empty batch is fine");
+    }
+}
