@@ -39,3 +39,15 @@ if [ "${#pcsc_missing[@]}" -gt 0 ]; then
     echo "== installing ${pcsc_missing[*]} (Debian packages) for the card's PC/SC tests"
     apt_install "${pcsc_missing[@]}"
 fi
+
+# The printed notices (資格確認書, 資格情報のお知らせ) embed a Japanese font
+# from Debian's IPAex Gothic; their tests read the PDFs back with poppler's
+# pdftotext and pdftoppm.
+notice_missing=()
+for package in fonts-ipaexfont-gothic poppler-utils; do
+    installed "$package" || notice_missing+=("$package")
+done
+if [ "${#notice_missing[@]}" -gt 0 ]; then
+    echo "== installing ${notice_missing[*]} (Debian packages) for the printed notices' tests"
+    apt_install "${notice_missing[@]}"
+fi
