@@ -258,3 +258,50 @@ code_enum! {
         HivFromBloodProducts = "3", "血液凝固因子製剤の投与に起因するHIV感染症";
     }
 }
+
+impl From<onshi_domain::eligibility::Validity> for QualificationValidity {
+    /// The platform's verdict in the file's vocabulary (same OQSCD006 codes;
+    /// 6 有効（未登録） is 医療扶助's and has no domain counterpart).
+    fn from(validity: onshi_domain::eligibility::Validity) -> QualificationValidity {
+        use onshi_domain::eligibility::Validity;
+        match validity {
+            Validity::Valid => QualificationValidity::Valid,
+            Validity::Invalid => QualificationValidity::Invalid,
+            Validity::InvalidNewerExists => QualificationValidity::InvalidNewerExists,
+            Validity::NoQualification => QualificationValidity::NotFound,
+            Validity::Multiple => QualificationValidity::Multiple,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_domain_verdict_keeps_its_code() {
+        use onshi_domain::eligibility::Validity;
+        for v in [
+            Validity::Valid,
+            Validity::Invalid,
+            Validity::InvalidNewerExists,
+            Validity::NoQualification,
+            Validity::Multiple,
+        ] {
+            assert_eq!(QualificationValidity::from(v).code(), v.code().to_string());
+            assert_eq!(QualificationValidity::from(v).label_ja(), v.label_ja());
+        }
+    }
+
+    #[test]
+    fn codes_read_back_and_unknown_codes_do_not() {
+        for v in QualificationValidity::ALL {
+            assert_eq!(QualificationValidity::from_code(v.code()), Some(*v));
+        }
+        for c in LimitCategory::ALL {
+            assert_eq!(LimitCategory::from_code(c.code()), Some(*c));
+        }
+        assert_eq!(QualificationValidity::from_code("7"), None);
+        assert_eq!(InsuredCardClassification::from_code("1"), None, "2 digits");
+    }
+}

@@ -163,7 +163,12 @@ pub(crate) fn answer_encoding_guess(bytes: &[u8]) -> TextEncoding {
     if let Some(Some(e)) = declared_label(bytes).map(|label| TextEncoding::from_label(&label)) {
         return e;
     }
-    if std::str::from_utf8(bytes).is_ok() { TextEncoding::Utf8 } else { TextEncoding::ShiftJis }
+    // A slice may end inside a character: only an invalid sequence counts.
+    match std::str::from_utf8(bytes) {
+        Ok(_) => TextEncoding::Utf8,
+        Err(e) if e.error_len().is_none() => TextEncoding::Utf8,
+        Err(_) => TextEncoding::ShiftJis,
+    }
 }
 
 /// Decode a file: a UTF-8 byte order mark means UTF-8; otherwise the XML

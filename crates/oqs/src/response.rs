@@ -119,7 +119,8 @@ impl EligibilityResponse {
     /// The error response to a refused request file (処理結果区分 9).
     pub fn refusal(failure: &RequestFailure, processed_at: NaiveDateTime) -> EligibilityResponse {
         let code = failure.error.code();
-        let message = failure.error.to_string();
+        // One line: a syntax error may quote the file's line breaks.
+        let message: String = failure.error.to_string().chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
         EligibilityResponse {
             header: ResponseHeader {
                 processed_at,
@@ -331,7 +332,8 @@ fn viewing_consents(r: &QualificationResult) -> [(&'static str, &Option<ViewingC
 }
 
 /// Read a response file (as written by [`EligibilityResponse::to_xml`], or by
-/// a terminal). Never panics, whatever the bytes.
+/// a terminal). Values are trimmed of surrounding whitespace, as a request's
+/// are. Never panics, whatever the bytes.
 pub fn parse_response(bytes: &[u8]) -> Result<EligibilityResponse, ResponseError> {
     if bytes.len() > MAX_RESPONSE_BYTES {
         return Err(RequestError::TooLarge { len: bytes.len(), max: MAX_RESPONSE_BYTES });

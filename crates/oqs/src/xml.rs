@@ -134,7 +134,7 @@ pub(crate) fn parse(text: &str) -> Result<Element, XmlError> {
                 }
             }
             Event::Text(text) => {
-                let content = text.xml_content().map_err(|e| syntax(&reader, &e))?;
+                let content = text.xml10_content().map_err(|e| syntax(&reader, &e))?;
                 match stack.last_mut() {
                     Some(element) => element.text.push_str(&content),
                     None if content.trim().is_empty() => {}
@@ -147,7 +147,7 @@ pub(crate) fn parse(text: &str) -> Result<Element, XmlError> {
                 }
             }
             Event::CData(data) => {
-                let content = data.xml_content().map_err(|e| syntax(&reader, &e))?;
+                let content = data.xml10_content().map_err(|e| syntax(&reader, &e))?;
                 match stack.last_mut() {
                     Some(element) => element.text.push_str(&content),
                     None => return Err(XmlError::Syntax { position, detail: "CDATA outside the root element".into() }),
@@ -202,7 +202,7 @@ pub(crate) fn write(root: &Element, encoding_label: &str, replaced: &mut Vec<cha
     write_element(&mut writer, root, replaced);
     let bytes = writer.into_inner().into_inner();
     let text = String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
-    let mut out = text.replace("\r\n", "\n").replace('\n', "\r\n");
+    let mut out = text.replace('\n', "\r\n");
     out.push_str("\r\n");
     out
 }
@@ -223,7 +223,9 @@ fn write_element(writer: &mut Writer<Cursor<Vec<u8>>>, element: &Element, replac
             })
             .collect();
         // Escape only what must be: `<`, `>`, `&` (quotes stay readable).
-        let escaped = quick_xml::escape::partial_escape(&text);
+        // A CR is written as a character reference, as a raw one would be
+        // read back as a line feed.
+        let escaped = quick_xml::escape::partial_escape(&text).replace('\r', "&#13;");
         let _ = writer.write_event(Event::Text(BytesText::from_escaped(escaped)));
     } else {
         for child in &element.children {

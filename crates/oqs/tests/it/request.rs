@@ -171,6 +171,14 @@ fn empty_and_blank_files_are_refused() {
 }
 
 #[test]
+fn a_huge_file_is_answered_in_its_own_encoding() {
+    let mut text = template_with("ArbitraryFileIdentifier", "受付");
+    text.push_str(&"<!-- 受付 -->".repeat(5000));
+    assert_eq!(parse_request(text.as_bytes()).expect_err("too large").encoding, TextEncoding::Utf8);
+    assert_eq!(parse_request(&shift_jis(&text)).expect_err("too large").encoding, TextEncoding::ShiftJis);
+}
+
+#[test]
 fn huge_files_are_refused_before_parsing() {
     let mut text = TEMPLATE.to_owned();
     text.push_str(&"<!-- padding -->".repeat(5000));

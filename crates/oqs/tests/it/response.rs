@@ -120,7 +120,7 @@ fn characters_shift_jis_cannot_hold_become_geta_and_are_reported() {
 fn markup_characters_in_values_are_escaped_and_come_back() {
     let request = parse_request(TEMPLATE.as_bytes()).expect("parses");
     let mut r = taro();
-    r.address = Some("A&B <ビル> \"1\" '2'".into());
+    r.address = Some("A&B <ビル> \"1\" '2'\r\n2F".into());
     let response = EligibilityResponse::to_request(
         &request,
         EligibilityAnswer::found(QualificationValidity::Valid, vec![r]),
@@ -129,7 +129,7 @@ fn markup_characters_in_values_are_escaped_and_come_back() {
     let bytes = response.to_xml().bytes;
     assert!(String::from_utf8_lossy(&bytes).contains("A&amp;B &lt;ビル&gt;"));
     let parsed = parse_response(&bytes).expect("parses");
-    assert_eq!(parsed.answer.results[0].address.as_deref(), Some("A&B <ビル> \"1\" '2'"));
+    assert_eq!(parsed.answer.results[0].address.as_deref(), Some("A&B <ビル> \"1\" '2'\r\n2F"));
 }
 
 #[test]
