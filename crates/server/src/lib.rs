@@ -4,7 +4,7 @@
 //! here too, because the server is their first user.
 //!
 //! Layout: one module per audience, each with `fn router() -> Router<AppState>`
-//! (`admin`, `jpki`, `municipality` so far), plus the operational routes (`health`,
+//! (`admin`, `jpki`, `municipality`, `facility` so far), plus the operational routes (`health`,
 //! `telemetry`'s `/metrics`, `openapi`) and the landing page. Audiences never
 //! call each other; what they share lives in `extract`, `error` and `state`.
 //!
@@ -19,6 +19,7 @@
 //! | `GET /admin/stats` | `admin` | operators (bearer token) |
 //! | `/jpki/…` (CRL, OCSP, CA certificates, status, challenge sign-in) | `jpki` | relying parties, card holders |
 //! | `/municipality/cards…` (issue, suspend, resume, revoke, renew, PIN reset) | `municipality` | municipal desks (bearer token) |
+//! | `POST /oauth/token`, `/facility/eligibility/{card,insured-number}` | `facility` | clinics' and pharmacies' systems (OAuth client credentials) |
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -32,6 +33,7 @@ mod admin;
 pub mod config;
 mod error;
 mod extract;
+mod facility;
 mod health;
 mod jpki;
 mod landing;
@@ -43,6 +45,7 @@ mod telemetry;
 pub use config::Config;
 pub use error::{ApiError, ErrorBody};
 pub use extract::AdminUser;
+pub use facility::{FacilityUser, TOKEN_MINUTES, TokenKey, secret_hash};
 pub use openapi::ApiDoc;
 pub use state::{AppState, Clock};
 pub use telemetry::{Metrics, TelemetryError, init_tracing};
@@ -59,6 +62,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/admin", admin::router())
         .nest("/jpki", jpki::router())
         .nest("/municipality", municipality::router())
+        .nest("/facility", facility::router())
+        .nest("/oauth", facility::oauth_router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(timeout)

@@ -38,6 +38,9 @@ use crate::state::AppState;
         crate::municipality::revoke,
         crate::municipality::renew,
         crate::municipality::pin_reset,
+        crate::facility::token,
+        crate::facility::card_check,
+        crate::facility::number_check,
     ),
     components(schemas(
         crate::error::ErrorBody,
@@ -53,6 +56,13 @@ use crate::state::AppState;
         crate::municipality::EventView,
         crate::municipality::RevokeRequest,
         crate::municipality::PinResetRequest,
+        crate::facility::TokenBody,
+        crate::facility::CardCheckRequest,
+        crate::facility::ConsentRequest,
+        crate::facility::NumberCheckRequest,
+        crate::facility::ValidityBody,
+        crate::facility::CoverageBody,
+        crate::facility::AnswerBody,
     )),
     modifiers(&AdminToken),
     tags(
@@ -60,6 +70,7 @@ use crate::state::AppState;
         (name = "operations", description = "Probes, metrics and this document; no authentication"),
         (name = "admin", description = "Operator API; needs the admin token"),
         (name = "jpki", description = "公的個人認証: certificate status (CRL, OCSP) and challenge sign-in with the card"),
+        (name = "facility", description = "医療機関・薬局: online eligibility verification; OAuth 2.0 client credentials"),
         (name = "municipality", description = "市区町村窓口: card issuance and status changes; needs the admin token for now"),
     )
 )]
@@ -72,6 +83,7 @@ impl Modify for AdminToken {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("admin_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme("facility_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 

@@ -7,7 +7,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
+use onshi_app::eligibility::Eligibility;
 use onshi_app::jpki::Jpki;
+
+use crate::facility::TokenKey;
 use onshi_domain::Date;
 use onshi_store::Store;
 use std::path::PathBuf;
@@ -29,6 +32,11 @@ pub struct AppState {
     /// Where `/municipality` writes the card files it issues (the card
     /// production desk); `None`: the API does not issue cards.
     pub(crate) card_dir: Option<PathBuf>,
+    /// Online eligibility for facilities (with the JPKI service).
+    pub(crate) eligibility: Option<Arc<Eligibility>>,
+    /// Signs facilities' access tokens; `/oauth/token` and `/facility`
+    /// answer `facility_api_disabled` without it.
+    pub(crate) token_key: Option<TokenKey>,
 }
 
 impl AppState {
@@ -43,14 +51,23 @@ impl AppState {
             request_timeout: Duration::from_secs(30),
             jpki: None,
             card_dir: None,
+            eligibility: None,
+            token_key: None,
         }
     }
 
     /// Serve `/jpki` and `/municipality` with this service; the API writes
     /// the card files it issues into `card_dir`.
     pub fn with_jpki(mut self, jpki: Arc<Jpki>, card_dir: Option<PathBuf>) -> AppState {
+        self.eligibility = Some(Arc::new(Eligibility::new(self.store.clone(), jpki.clone())));
         self.jpki = Some(jpki);
         self.card_dir = card_dir;
+        self
+    }
+
+    /// Issue and accept facilities' access tokens signed with this key.
+    pub fn with_token_key(mut self, key: TokenKey) -> AppState {
+        self.token_key = Some(key);
         self
     }
 

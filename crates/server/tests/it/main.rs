@@ -13,6 +13,7 @@ use tower::ServiceExt;
 
 mod admin;
 mod config;
+mod facility;
 mod fixture;
 mod health;
 mod jpki;

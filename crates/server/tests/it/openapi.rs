@@ -27,6 +27,9 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("post", "/municipality/cards/{serial}/revoke", "/municipality/cards/0A/revoke"),
     ("post", "/municipality/cards/{serial}/renew", "/municipality/cards/0A/renew"),
     ("post", "/municipality/cards/{serial}/pin-reset", "/municipality/cards/0A/pin-reset"),
+    ("post", "/oauth/token", "/oauth/token"),
+    ("post", "/facility/eligibility/card", "/facility/eligibility/card"),
+    ("post", "/facility/eligibility/insured-number", "/facility/eligibility/insured-number"),
 ];
 
 #[tokio::test]

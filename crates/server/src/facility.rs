@@ -1,0 +1,493 @@
+//! Medical facilities and pharmacies, under `/facility`: online eligibility
+//! verification by card and by insured number. Every route takes a
+//! [`FacilityUser`]: the clinic's system, signed in with OAuth 2.0 client
+//! credentials at `POST /oauth/token` (RFC 6749 §4.4).
+//!
+//! Why client credentials and not mTLS: a clinic's 電子カルテ or レセコン
+//! behind a reverse proxy, or a vendor's cloud, can present a bearer token
+//! without TLS termination changes at every hop, and the token is checked
+//! in memory (an HMAC, no database read) on each of thousands of checks per
+//! second. The client secret is random (256 bits) and kept hashed; tokens
+//! live [`TOKEN_MINUTES`] minutes.
+//!
+//! | route | answers |
+//! | --- | --- |
+//! | `POST /oauth/token` | `grant_type=client_credentials` with the client id and secret (HTTP Basic or form) → a bearer token |
+//! | `POST /facility/eligibility/card` | the reader's signed challenge, the visit date and the consent choices → coverages and verdict |
+//! | `POST /facility/eligibility/insured-number` | 保険者番号, 記号, 番号, 枝番 (optional), 生年月日, visit date → verdict |
+//!
+//! Answers carry `validity` (`code` 1–5 of OQSCD006, `name`, `label` in
+//! Japanese). A check that ends without a verdict answers `422` with its
+//! code (`certificate_suspended`, `certificate_revoked`,
+//! `certificate_expired`, `challenge_used`, `linkage_under_inspection`, …
+//! see `onshi_app::eligibility`); bad fields `400 invalid_request` naming the
+//! field; a missing or expired token `401 invalid_token`.
+
+use std::sync::Arc;
+
+use aws_lc_rs::hmac;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use onshi_app::eligibility::{Answer, CardQuery, CheckError, ConsentChoice, Method, NumberQuery};
+use onshi_domain::facility::Facility;
+use onshi_domain::id::FacilityCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ErrorBody};
+use crate::jpki::invalid;
+use crate::state::AppState;
+
+/// How long an access token lives.
+pub const TOKEN_MINUTES: i64 = 10;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new().route("/eligibility/card", post(card_check)).route("/eligibility/insured-number", post(number_check))
+}
+
+pub(crate) fn oauth_router() -> Router<AppState> {
+    Router::new().route("/token", post(token))
+}
+
+/// The key that signs access tokens. Servers sharing a database must share
+/// it (`onshi serve` keeps it in the data directory).
+#[derive(Clone)]
+pub struct TokenKey(Arc<hmac::Key>);
+
+impl TokenKey {
+    pub fn new(secret: &[u8]) -> TokenKey {
+        TokenKey(Arc::new(hmac::Key::new(hmac::HMAC_SHA256, secret)))
+    }
+
+    fn sign(&self, payload: &str) -> String {
+        URL_SAFE_NO_PAD.encode(hmac::sign(&self.0, payload.as_bytes()).as_ref())
+    }
+
+    /// `v1.{facility}.{client}.{expiry}.{mac}`.
+    fn issue(&self, facility: &str, client: &str, expires: DateTime<Utc>) -> String {
+        let payload = format!("v1.{facility}.{client}.{}", expires.timestamp());
+        let mac = self.sign(&payload);
+        format!("{payload}.{mac}")
+    }
+
+    /// The facility code of a token that verifies and has not expired.
+    fn verify(&self, token: &str, now: DateTime<Utc>) -> Option<String> {
+        let (payload, mac) = token.rsplit_once('.')?;
+        let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
+        hmac::verify(&self.0, payload.as_bytes(), &mac).ok()?;
+        let mut parts = payload.split('.');
+        let (version, facility, _client, expiry) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let expiry: i64 = expiry.parse().ok()?;
+        (version == "v1" && parts.next().is_none() && now.timestamp() <= expiry).then(|| facility.to_owned())
+    }
+}
+
+impl std::fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenKey(***)")
+    }
+}
+
+/// SHA-256 of a client secret, as stored.
+pub fn secret_hash(secret: &str) -> Vec<u8> {
+    aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret.as_bytes()).as_ref().to_vec()
+}
+
+/// A facility's system, authenticated by its access token.
+#[derive(Debug, Clone)]
+pub struct FacilityUser {
+    pub facility: Facility,
+}
+
+fn invalid_token(message: &str) -> ApiError {
+    ApiError::refused(StatusCode::UNAUTHORIZED, "invalid_token", message)
+}
+
+impl FromRequestParts<AppState> for FacilityUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<FacilityUser, ApiError> {
+        let key = state.token_key.as_ref().ok_or_else(|| {
+            ApiError::refused(StatusCode::SERVICE_UNAVAILABLE, "facility_api_disabled", "this server issues no tokens")
+        })?;
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .ok_or_else(|| {
+                invalid_token("send the access token from POST /oauth/token as `Authorization: Bearer …`")
+            })?;
+        let code = key.verify(token.trim(), state.clock.now()).ok_or_else(|| {
+            invalid_token("the access token is invalid or expired; get a new one at POST /oauth/token")
+        })?;
+        let code: FacilityCode = code.parse().map_err(|_| invalid_token("the access token names no facility"))?;
+        let facility =
+            state.store.facility(&code).await.map_err(|e| ApiError::store("reading the facility", e))?.ok_or_else(
+                || {
+                    ApiError::refused(
+                        StatusCode::FORBIDDEN,
+                        "unknown_facility",
+                        format!("facility {code} is not registered"),
+                    )
+                },
+            )?;
+        Ok(FacilityUser { facility })
+    }
+}
+
+/// RFC 6749 §5.2 error answer.
+fn oauth_error(status: StatusCode, error: &'static str, description: &str) -> Response {
+    let mut response =
+        (status, Json(serde_json::json!({ "error": error, "error_description": description }))).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Basic realm=\"onshi\""));
+    }
+    response
+}
+
+/// The token answer (RFC 6749 §5.1).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct TokenBody {
+    access_token: String,
+    /// Always `Bearer`.
+    token_type: &'static str,
+    expires_in: i64,
+}
+
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let encoded = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic "))?;
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+/// An access token for a facility's client (OAuth 2.0 client credentials).
+#[utoipa::path(
+    post,
+    path = "/oauth/token",
+    tag = "facility",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "`grant_type=client_credentials`; the client id and secret as HTTP Basic or as `client_id` and `client_secret`"),
+    responses(
+        (status = 200, description = "A bearer token", body = TokenBody),
+        (status = 400, description = "`unsupported_grant_type` or `invalid_request` (RFC 6749 §5.2)"),
+        (status = 401, description = "`invalid_client`")
+    )
+)]
+pub(crate) async fn token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(key) = state.token_key.clone() else {
+        return oauth_error(StatusCode::SERVICE_UNAVAILABLE, "temporarily_unavailable", "this server issues no tokens");
+    };
+    let form: Vec<(String, String)> = form_urlencoded(&body);
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    if field("grant_type").as_deref() != Some("client_credentials") {
+        return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", "use grant_type=client_credentials");
+    }
+    let Some((client_id, secret)) =
+        basic_credentials(&headers).or_else(|| Some((field("client_id")?, field("client_secret")?)))
+    else {
+        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "give the client id and secret (HTTP Basic)");
+    };
+    let client = match state.store.facility_client(&client_id).await {
+        Ok(client) => client,
+        Err(e) => return ApiError::store("reading a client", e).into_response(),
+    };
+    let presented = secret_hash(&secret);
+    let valid = client.as_ref().is_some_and(|c| {
+        c.revoked_at.is_none()
+            && aws_lc_rs::constant_time::verify_slices_are_equal(&c.secret_sha256, &presented).is_ok()
+    });
+    let Some(client) = client.filter(|_| valid) else {
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client, wrong secret or revoked client",
+        );
+    };
+    let expires = state.clock.now() + chrono::TimeDelta::minutes(TOKEN_MINUTES);
+    let token = key.issue(&client.facility_code, &client.client_id, expires);
+    let mut response =
+        Json(TokenBody { access_token: token, token_type: "Bearer", expires_in: TOKEN_MINUTES * 60 }).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
+}
+
+/// `application/x-www-form-urlencoded` pairs (RFC 6749 §4.4.2).
+fn form_urlencoded(body: &[u8]) -> Vec<(String, String)> {
+    fn decode(text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' if i + 2 < bytes.len() => {
+                    match u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("zz"), 16) {
+                        Ok(b) => {
+                            out.push(b);
+                            i += 2;
+                        }
+                        Err(_) => out.push(b'%'),
+                    }
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(pair), String::new()),
+        })
+        .collect()
+}
+
+/// A card check from the reader.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct CardCheckRequest {
+    /// From `POST /jpki/challenges`.
+    challenge_id: String,
+    /// The user-authentication certificate, DER in base64.
+    certificate: String,
+    /// The card's signature over the challenge, base64.
+    signature: String,
+    /// `card` (default) or `smartphone`.
+    #[serde(default)]
+    media: Option<String>,
+    /// `YYYY-MM-DD`; today (Japan) when absent.
+    #[serde(default)]
+    visit_date: Option<String>,
+    #[serde(default)]
+    consent: ConsentRequest,
+}
+
+/// The patient's choices at the reader.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub(crate) struct ConsentRequest {
+    /// 診療・薬剤情報
+    #[serde(default)]
+    clinical_drug: bool,
+    /// 特定健診等情報
+    #[serde(default)]
+    checkup: bool,
+}
+
+/// An insured-number check.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct NumberCheckRequest {
+    insurer_number: String,
+    symbol: String,
+    number: String,
+    /// Optional: without it, twins under one number answer 複数該当.
+    #[serde(default)]
+    branch: Option<String>,
+    birth_date: String,
+    #[serde(default)]
+    visit_date: Option<String>,
+}
+
+/// 資格有効性.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ValidityBody {
+    /// OQSCD006: 1 有効, 2 無効, 3 無効（新しい資格あり）, 4 該当資格なし, 5 複数該当.
+    code: u8,
+    name: &'static str,
+    label: &'static str,
+}
+
+/// One coverage: what a clinic bills from.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CoverageBody {
+    insurer_number: String,
+    insurer_name: String,
+    symbol: String,
+    number: String,
+    branch: String,
+    /// 1 本人, 2 家族.
+    relationship: u8,
+    name: String,
+    name_kana: String,
+    birth_date: String,
+    /// 1 男, 2 女, 3 未設定, 9 適用不能.
+    sex: u8,
+    address: String,
+    acquired_on: String,
+    lost_on: Option<String>,
+    /// 一部負担金割合, in tenths (3 = 3割).
+    copay_ratio: u8,
+}
+
+/// An eligibility answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct AnswerBody {
+    validity: ValidityBody,
+    /// The date the answer is about.
+    as_of: String,
+    coverages: Vec<CoverageBody>,
+    /// Card checks: `valid` or `within_grace`.
+    certificate_validity: Option<&'static str>,
+    /// Whether medical information may be shown (consent given, certificate not in its grace).
+    medical_information_allowed: bool,
+    /// Card checks: the consent recorded.
+    consent_categories: Option<Vec<String>>,
+    consent_expires_at: Option<String>,
+}
+
+fn answer_body(answer: Answer) -> AnswerBody {
+    AnswerBody {
+        validity: ValidityBody {
+            code: answer.validity.code(),
+            name: answer.validity.name(),
+            label: answer.validity.label_ja(),
+        },
+        as_of: answer.as_of.to_string(),
+        coverages: answer
+            .coverages
+            .into_iter()
+            .map(|c| {
+                let m = c.member;
+                CoverageBody {
+                    insurer_number: m.key.insurer_number.as_str().to_owned(),
+                    insurer_name: c.insurer_name,
+                    symbol: m.key.symbol.as_str().to_owned(),
+                    number: m.key.number.as_str().to_owned(),
+                    branch: format!("{:02}", m.key.branch.value()),
+                    relationship: m.relationship.code(),
+                    name: m.attributes.name_kanji,
+                    name_kana: m.attributes.name_kana,
+                    birth_date: m.attributes.birth_date.to_string(),
+                    sex: m.attributes.sex.code(),
+                    address: m.attributes.address,
+                    acquired_on: m.acquired_on.to_string(),
+                    lost_on: m.lost_on.map(|d| d.to_string()),
+                    copay_ratio: m.copay_ratio.tenths(),
+                }
+            })
+            .collect(),
+        certificate_validity: answer.certificate.map(|v| match v {
+            onshi_pki::Validity::Valid => "valid",
+            onshi_pki::Validity::WithinGrace { .. } => "within_grace",
+        }),
+        medical_information_allowed: answer.medical_information_allowed,
+        consent_categories: answer.consent.as_ref().map(|c| c.categories.clone()),
+        consent_expires_at: answer.consent.map(|c| c.expires_at.to_rfc3339()),
+    }
+}
+
+fn check_error(error: CheckError) -> ApiError {
+    match error {
+        CheckError::Store(source) => ApiError::store("an eligibility check", source),
+        CheckError::VisitInFuture(_) | CheckError::BirthInFuture(_) | CheckError::VisitBeforeBirth { .. } => {
+            ApiError::refused(StatusCode::BAD_REQUEST, error.code(), error.to_string())
+        }
+        other => ApiError::refused(StatusCode::UNPROCESSABLE_ENTITY, other.code(), other.to_string()),
+    }
+}
+
+fn date_field(field: &str, value: &str) -> Result<onshi_domain::Date, ApiError> {
+    onshi_domain::date::parse_date(value).map_err(|e| invalid(format!("{field} {value:?}: {e}")))
+}
+
+fn eligibility(state: &AppState) -> Result<Arc<onshi_app::eligibility::Eligibility>, ApiError> {
+    state.eligibility.clone().ok_or_else(|| {
+        ApiError::refused(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "eligibility_not_configured",
+            "this server runs without eligibility checks",
+        )
+    })
+}
+
+/// A card check (照会区分 1): the reader's answer to a challenge, the visit date and the consent.
+#[utoipa::path(
+    post,
+    path = "/facility/eligibility/card",
+    tag = "facility",
+    security(("facility_token" = [])),
+    request_body = CardCheckRequest,
+    responses(
+        (status = 200, description = "The verdict and coverages", body = AnswerBody),
+        (status = 400, description = "A field is wrong (`invalid_request`, `visit_date_in_future`)", body = ErrorBody),
+        (status = 401, description = "No valid access token (`invalid_token`)", body = ErrorBody),
+        (status = 422, description = "No verdict: the card or the linkage refused (`certificate_suspended`, `linkage_under_inspection`, …)", body = ErrorBody)
+    )
+)]
+pub(crate) async fn card_check(
+    user: FacilityUser,
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<AnswerBody>, ApiError> {
+    let request: CardCheckRequest =
+        serde_json::from_slice(&body).map_err(|e| invalid(format!("the body is not a card check: {e}")))?;
+    let decode =
+        |field: &str, value: &str| STANDARD.decode(value.trim()).map_err(|_| invalid(format!("{field} is not base64")));
+    let media = match request.media.as_deref() {
+        None | Some("card") => Method::Card,
+        Some("smartphone") => Method::Smartphone,
+        Some(other) => return Err(invalid(format!("media {other:?} is not card or smartphone"))),
+    };
+    let query = CardQuery {
+        challenge_id: request.challenge_id,
+        certificate: decode("certificate", &request.certificate)?,
+        signature: decode("signature", &request.signature)?,
+        media,
+        visit_date: request.visit_date.as_deref().map(|v| date_field("visit_date", v)).transpose()?,
+        consent: ConsentChoice { clinical_drug: request.consent.clinical_drug, checkup: request.consent.checkup },
+    };
+    let answer =
+        eligibility(&state)?.check_card(&user.facility, query, state.clock.now()).await.map_err(check_error)?;
+    Ok(Json(answer_body(answer)))
+}
+
+/// An insured-number check (照会区分 2), for 資格確認書 holders and paper cards.
+#[utoipa::path(
+    post,
+    path = "/facility/eligibility/insured-number",
+    tag = "facility",
+    security(("facility_token" = [])),
+    request_body = NumberCheckRequest,
+    responses(
+        (status = 200, description = "The verdict and the coverage found", body = AnswerBody),
+        (status = 400, description = "A field is wrong (`invalid_request` naming it, `birth_date_in_future`, …)", body = ErrorBody),
+        (status = 401, description = "No valid access token (`invalid_token`)", body = ErrorBody)
+    )
+)]
+pub(crate) async fn number_check(
+    user: FacilityUser,
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<AnswerBody>, ApiError> {
+    let r: NumberCheckRequest =
+        serde_json::from_slice(&body).map_err(|e| invalid(format!("the body is not an insured-number check: {e}")))?;
+    let field = |name: &str, value: &str, e: &dyn std::fmt::Display| invalid(format!("{name} {value:?}: {e}"));
+    let query = NumberQuery {
+        insurer_number: r.insurer_number.parse().map_err(|e| field("insurer_number", &r.insurer_number, &e))?,
+        symbol: r.symbol.parse().map_err(|e| field("symbol", &r.symbol, &e))?,
+        number: r.number.parse().map_err(|e| field("number", &r.number, &e))?,
+        branch: match r.branch.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+            Some(b) => Some(b.parse().map_err(|e| field("branch", b, &e))?),
+            None => None,
+        },
+        birth_date: date_field("birth_date", &r.birth_date)?,
+        visit_date: r.visit_date.as_deref().map(|v| date_field("visit_date", v)).transpose()?,
+    };
+    let answer =
+        eligibility(&state)?.check_number(&user.facility, query, state.clock.now()).await.map_err(check_error)?;
+    Ok(Json(answer_body(answer)))
+}

@@ -1,0 +1,218 @@
+//! `/oauth/token` and `/facility/eligibility/*` over the router: client
+//! credentials, a card check with its consent, an insured-number check,
+//! and the refusals with their codes.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, NaiveDate, Utc};
+use onshi_app::jpki::Jpki;
+use onshi_domain::facility::{Facility, FacilityKind};
+use onshi_domain::id::{FacilityCode, FeeTable};
+use onshi_domain::insurance::{Member, MemberKey};
+use onshi_domain::person::{CopayRatio, FiveAttributes, Relationship, Sex};
+use onshi_domain::registry::Resident;
+use onshi_pki::Authority;
+use onshi_pki::verify::{sha256_digest_info, sign_digest_info};
+use onshi_server::{AppState, Clock, TokenKey, router, secret_hash};
+use onshi_store::eligibility::FacilityClient;
+use tower::ServiceExt;
+
+fn at(s: &str) -> DateTime<Utc> {
+    s.parse().expect("test instant")
+}
+
+fn attributes() -> FiveAttributes {
+    FiveAttributes {
+        name_kanji: "山田 太郎".into(),
+        name_kana: "ヤマダ タロウ".into(),
+        birth_date: NaiveDate::from_ymd_opt(1980, 6, 15).expect("date"),
+        sex: Sex::Male,
+        address: "東京都八王子市元本郷町三丁目24番1号".into(),
+    }
+}
+
+struct Clinic {
+    state: AppState,
+    clock: Clock,
+    card: onshi_card::CardFile,
+}
+
+const SECRET: &str = "s3cret-s3cret-s3cret-s3cret-0123";
+
+async fn clinic() -> Clinic {
+    let store = onshi_store::open("sqlite::memory:").await.expect("store");
+    store.migrate().await.expect("migrate");
+    let digits: Vec<u8> = "00000000001".bytes().map(|b| b - b'0').collect();
+    let my_number = onshi_domain::id::MyNumber::from_base(&digits.try_into().expect("11 digits"));
+    store
+        .upsert_residents(vec![Resident {
+            resident_code: "00000000001".parse().expect("code"),
+            my_number: my_number.clone(),
+            attributes: attributes(),
+        }])
+        .await
+        .expect("resident");
+    store
+        .upsert_members(vec![Member {
+            key: MemberKey {
+                insurer_number: "01130012".parse().expect("insurer"),
+                symbol: "1234".parse().expect("symbol"),
+                number: "5678".parse().expect("number"),
+                branch: onshi_domain::id::Branch::new(0).expect("branch"),
+            },
+            relationship: Relationship::Insured,
+            attributes: attributes(),
+            my_number: Some(my_number),
+            copay_ratio: CopayRatio::new(3).expect("copay"),
+            acquired_on: NaiveDate::from_ymd_opt(2020, 4, 1).expect("date"),
+            lost_on: None,
+        }])
+        .await
+        .expect("member");
+    let facility = Facility {
+        code: FacilityCode::from_parts(13, FeeTable::Medical, 10, 1).expect("code"),
+        name: "八王子中央病院".into(),
+        kind: FacilityKind::Hospital,
+        address: "東京都八王子市".into(),
+    };
+    store.upsert_facilities(vec![facility.clone()]).await.expect("facility");
+    store
+        .insert_facility_client(FacilityClient {
+            client_id: "rececon-1".into(),
+            facility_code: facility.code.as_str().to_owned(),
+            secret_sha256: secret_hash(SECRET),
+            name: "レセコン".into(),
+            created_at: at("2026-04-01T00:00:00Z"),
+            revoked_at: None,
+        })
+        .await
+        .expect("client");
+    let clock = Clock::manual(at("2026-05-01T01:00:00Z"));
+    let jpki =
+        Arc::new(Jpki::new(store.clone(), Authority::create(clock.now()).expect("ca"), "http://x/jpki").expect("jpki"));
+    let pins = onshi_card::Pins { auth_pin: "1234".into(), sign_password: "abc123".into(), support_pin: "5678".into() };
+    let card = jpki.issue_card("00000000001", Some(pins), clock.now()).await.expect("card").file;
+    let state = AppState::new(store)
+        .with_clock(clock.clone())
+        .with_jpki(jpki, None)
+        .with_token_key(TokenKey::new(b"test token key, 32 bytes long!!!"));
+    Clinic { state, clock, card }
+}
+
+impl Clinic {
+    async fn send(&self, request: Request<Body>) -> (StatusCode, serde_json::Value) {
+        let response = router(self.state.clone()).oneshot(request).await.expect("infallible");
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    }
+
+    async fn token(&self) -> String {
+        let basic = STANDARD.encode(format!("rececon-1:{SECRET}"));
+        let (status, body) = self
+            .send(
+                Request::post("/oauth/token")
+                    .header("authorization", format!("Basic {basic}"))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from("grant_type=client_credentials"))
+                    .expect("request"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["token_type"], "Bearer");
+        body["access_token"].as_str().expect("token").to_owned()
+    }
+
+    async fn post(&self, path: &str, token: &str, json: serde_json::Value) -> (StatusCode, serde_json::Value) {
+        self.send(
+            Request::post(path)
+                .header("authorization", format!("Bearer {token}"))
+                .header("content-type", "application/json")
+                .body(Body::from(json.to_string()))
+                .expect("request"),
+        )
+        .await
+    }
+
+    async fn card_check(&self, token: &str, visit: Option<&str>) -> (StatusCode, serde_json::Value) {
+        let (_, challenge) = self.send(Request::post("/jpki/challenges").body(Body::empty()).expect("request")).await;
+        let nonce = STANDARD.decode(challenge["challenge"].as_str().expect("challenge")).expect("base64");
+        let signature = sign_digest_info(&self.card.jpki.auth.key_pkcs8, &sha256_digest_info(&nonce)).expect("sign");
+        let mut body = serde_json::json!({
+            "challenge_id": challenge["challenge_id"],
+            "certificate": STANDARD.encode(&self.card.jpki.auth.certificate),
+            "signature": STANDARD.encode(signature),
+            "consent": { "clinical_drug": true, "checkup": false },
+        });
+        if let Some(visit) = visit {
+            body["visit_date"] = visit.into();
+        }
+        self.post("/facility/eligibility/card", token, body).await
+    }
+}
+
+#[tokio::test]
+async fn client_credentials_give_a_token_and_wrong_ones_do_not() {
+    let c = clinic().await;
+    c.token().await;
+    let (status, body) = c
+        .send(
+            Request::post("/oauth/token")
+                .body(Body::from(format!("grant_type=client_credentials&client_id=rececon-1&client_secret=wrong")))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_client")));
+    let (status, body) =
+        c.send(Request::post("/oauth/token").body(Body::from("grant_type=password")).expect("request")).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("unsupported_grant_type")));
+    let (status, body) = c.post("/facility/eligibility/insured-number", "v1.x.y.0.zz", serde_json::json!({})).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_token")));
+}
+
+#[tokio::test]
+async fn a_card_check_answers_the_coverage_and_the_token_expires() {
+    let c = clinic().await;
+    let token = c.token().await;
+    let (status, body) = c.card_check(&token, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["validity"]["code"], 1);
+    assert_eq!(body["validity"]["label"], "有効");
+    assert_eq!(body["coverages"][0]["insurer_number"], "01130012");
+    assert_eq!(body["coverages"][0]["name"], "山田 太郎");
+    assert_eq!(body["coverages"][0]["copay_ratio"], 3);
+    assert_eq!(body["certificate_validity"], "valid");
+    assert_eq!(body["consent_categories"], serde_json::json!(["clinical_drug"]));
+    assert_eq!(body["medical_information_allowed"], true);
+    assert!(!body.to_string().contains("my_number"), "{body}");
+
+    let (status, body) = c.card_check(&token, Some("2027-01-01")).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("visit_date_in_future")), "{body}");
+
+    c.clock.set(at("2026-05-01T01:11:00Z"));
+    let (status, body) = c.card_check(&token, None).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::UNAUTHORIZED, Some("invalid_token")), "{body}");
+}
+
+#[tokio::test]
+async fn insured_number_checks_name_the_bad_field() {
+    let c = clinic().await;
+    let token = c.token().await;
+    let query = |number: &str, birth: &str| serde_json::json!({"insurer_number": "01130012", "symbol": "1234", "number": number, "birth_date": birth});
+    let (status, body) = c.post("/facility/eligibility/insured-number", &token, query("5678", "1980-06-15")).await;
+    assert_eq!((status, body["validity"]["label"].as_str()), (StatusCode::OK, Some("有効")), "{body}");
+    let (status, body) = c.post("/facility/eligibility/insured-number", &token, query("5678", "昭和55年6月15日")).await;
+    assert_eq!((status, body["validity"]["code"].as_u64()), (StatusCode::OK, Some(1)), "和暦 accepted: {body}");
+    let (_, body) = c.post("/facility/eligibility/insured-number", &token, query("9999", "1980-06-15")).await;
+    assert_eq!(body["validity"]["label"], "該当資格なし");
+    let bad = serde_json::json!({"insurer_number": "01130013", "symbol": "1234", "number": "5678", "birth_date": "1980-06-15"});
+    let (status, body) = c.post("/facility/eligibility/insured-number", &token, bad).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    assert!(body["message"].as_str().expect("message").contains("insurer_number"), "{body}");
+    let (status, body) = c.post("/facility/eligibility/insured-number", &token, query("5678", "2030-01-01")).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("birth_date_in_future")), "{body}");
+}
