@@ -19,11 +19,11 @@ pub(crate) fn mask_my_number(my_number: &str) -> String {
     format!("{}{}", "*".repeat(keep), &my_number[keep..])
 }
 
-fn corrupt(table: &str, key: &str, column: &str, value: impl std::fmt::Debug) -> StoreError {
+pub(crate) fn corrupt(table: &str, key: &str, column: &str, value: impl std::fmt::Debug) -> StoreError {
     StoreError::Corrupt { what: format!("{table} {key}: column {column} holds {value:?}") }
 }
 
-fn parse<T: std::str::FromStr>(table: &str, key: &str, column: &str, value: &str) -> Result<T, StoreError> {
+pub(crate) fn parse<T: std::str::FromStr>(table: &str, key: &str, column: &str, value: &str) -> Result<T, StoreError> {
     value.parse().map_err(|_| corrupt(table, key, column, value))
 }
 
@@ -36,7 +36,7 @@ pub(crate) struct RawAttributes {
 }
 
 impl RawAttributes {
-    fn decode(self, table: &str, key: &str) -> Result<FiveAttributes, StoreError> {
+    pub(crate) fn decode(self, table: &str, key: &str) -> Result<FiveAttributes, StoreError> {
         let sex =
             u8::try_from(self.sex).ok().and_then(Sex::from_code).ok_or_else(|| corrupt(table, key, "sex", self.sex))?;
         Ok(FiveAttributes {
@@ -140,6 +140,13 @@ impl RawMember {
             link_method,
             link_state,
         })
+    }
+}
+
+pub(crate) fn link_method_code(method: LinkMethod) -> &'static str {
+    match method {
+        LinkMethod::MyNumber => "my_number",
+        LinkMethod::Insurer => "insurer",
     }
 }
 

@@ -21,6 +21,7 @@ use onshi_domain::registry::{Resident, ResidentCode};
 
 mod decode;
 pub mod eligibility;
+pub mod inspection;
 pub mod jpki;
 mod migrate;
 #[cfg(feature = "postgres")]
@@ -106,6 +107,9 @@ pub struct BatchOutcome {
     /// Members newly linked to a resident by My Number in this batch (for a
     /// registry batch: waiting members whose number these residents carry).
     pub linked: u64,
+    /// Of the links this batch wrote, those judged a different person and
+    /// held: the member is stored, its link suspended (see [`inspection`]).
+    pub suspended: u64,
 }
 
 impl BatchOutcome {
@@ -114,6 +118,7 @@ impl BatchOutcome {
         self.updated += other.updated;
         self.unchanged += other.unchanged;
         self.linked += other.linked;
+        self.suspended += other.suspended;
         self.rejected.extend(other.rejected.into_iter().map(|(idx, why)| (idx + offset, why)));
     }
 }
@@ -317,6 +322,65 @@ pub trait Store: Send + Sync + 'static {
 
     /// Append entries to the eligibility log, in one transaction.
     async fn log_eligibility(&self, entries: Vec<eligibility::EligibilityLogEntry>) -> Result<(), StoreError>;
+
+    // ---- Linkage inspection (issue 8; see [`inspection`]) ----
+
+    /// Members after `after` in key order (保険者番号, 記号, 番号, 枝番), at most
+    /// `limit`, each with its linked resident; only `insurer`'s when given.
+    async fn inspection_batch(
+        &self,
+        insurer: Option<InsurerNumber>,
+        after: Option<MemberKey>,
+        limit: u32,
+    ) -> Result<Vec<inspection::InspectionItem>, StoreError>;
+
+    /// How many members an inspection of `insurer` (or of every insurer) reads.
+    async fn inspection_size(&self, insurer: Option<InsurerNumber>) -> Result<u64, StoreError>;
+
+    /// Residents whose [`inspection::match_key`] is one of `keys`.
+    async fn match_candidates(&self, keys: Vec<String>) -> Result<Vec<inspection::Candidate>, StoreError>;
+
+    /// Compute the match key of up to `limit` residents written before it
+    /// existed; returns how many were filled (0 when none is missing).
+    async fn fill_match_keys(&self, limit: u32) -> Result<u64, StoreError>;
+
+    /// Hold links the inspection judged `mismatch`: each link still active
+    /// to that person becomes suspended, with its suspension and a notice to
+    /// the person. Idempotent; returns how many links were newly suspended.
+    async fn suspend_links(&self, links: Vec<inspection::NewSuspension>, at: DateTime<Utc>) -> Result<u64, StoreError>;
+
+    /// Links currently suspended, only `insurer`'s when given, in member key order.
+    async fn suspended_links(
+        &self,
+        insurer: Option<InsurerNumber>,
+    ) -> Result<Vec<inspection::SuspendedLink>, StoreError>;
+
+    /// A member's suspensions, oldest first.
+    async fn suspensions_of_member(&self, member_id: MemberId) -> Result<Vec<inspection::Suspension>, StoreError>;
+
+    /// Apply an insurer's decision on a member's link: `NotFound` for an
+    /// unknown member or resident, `Conflict` when there is no link to confirm.
+    async fn decide_link(
+        &self,
+        key: &MemberKey,
+        decision: inspection::LinkDecision,
+        by: &str,
+        at: DateTime<Utc>,
+    ) -> Result<StoredMember, StoreError>;
+
+    /// A person's notices, oldest first.
+    async fn notices_of_person(&self, person_id: PersonId) -> Result<Vec<inspection::Notice>, StoreError>;
+
+    /// Append one access to medical information to the access log.
+    async fn record_medical_access(&self, access: inspection::MedicalAccess) -> Result<(), StoreError>;
+
+    /// Accesses to `person_id`'s medical information made through member
+    /// `member_id` (the link), oldest first.
+    async fn accesses_through_link(
+        &self,
+        member_id: MemberId,
+        person_id: PersonId,
+    ) -> Result<Vec<inspection::MedicalAccess>, StoreError>;
 }
 
 /// How to open a store.

@@ -20,6 +20,7 @@ use onshi_domain::insurance::{Member, MemberKey};
 use onshi_domain::registry::{Resident, ResidentCode};
 
 mod eligibility;
+mod inspection;
 mod jpki;
 
 use crate::decode::{RawAttributes, RawMember, RawResident, mask_my_number};
@@ -50,53 +51,24 @@ const MEMBER_SELECT: &str = "SELECT member_id, insurer_number, symbol, number, b
     link_method, link_state FROM members";
 
 const RESIDENT_UPSERT: &str = "
-    INSERT INTO residents (resident_code, my_number, name_kanji, name_kana, birth_date, sex, address)
-    SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::int2[], $7::text[])
+    INSERT INTO residents (resident_code, my_number, name_kanji, name_kana, birth_date, sex, address, match_key)
+    SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::int2[], $7::text[],
+                         $8::text[])
     ON CONFLICT (resident_code) DO UPDATE SET
         my_number = EXCLUDED.my_number, name_kanji = EXCLUDED.name_kanji, name_kana = EXCLUDED.name_kana,
-        birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, address = EXCLUDED.address, updated_at = now()
+        birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, address = EXCLUDED.address,
+        match_key = EXCLUDED.match_key, updated_at = now()
     WHERE (residents.my_number, residents.name_kanji, residents.name_kana, residents.birth_date, residents.sex,
-           residents.address)
+           residents.address, residents.match_key)
           IS DISTINCT FROM
           (EXCLUDED.my_number, EXCLUDED.name_kanji, EXCLUDED.name_kana, EXCLUDED.birth_date, EXCLUDED.sex,
-           EXCLUDED.address)
+           EXCLUDED.address, EXCLUDED.match_key)
     RETURNING (xmax = 0) AS inserted, my_number";
-
-const LINK_WAITING_MEMBERS: &str = "
-    UPDATE members AS m SET person_id = r.person_id, link_method = 'my_number', link_state = 'active'
-    FROM residents AS r
-    WHERE m.person_id IS NULL AND m.my_number = r.my_number AND r.my_number = ANY($1::text[])";
 
 const INSURER_INSERT: &str = "
     INSERT INTO insurers (insurer_number, kind)
     SELECT DISTINCT * FROM UNNEST($1::text[], $2::text[])
     ON CONFLICT (insurer_number) DO NOTHING";
-
-const MEMBER_UPSERT: &str = "
-    INSERT INTO members (insurer_number, symbol, number, branch, relationship, name_kanji, name_kana, birth_date,
-                         sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id, link_method,
-                         link_state)
-    SELECT u.*, r.person_id, CASE WHEN r.person_id IS NULL THEN NULL ELSE 'my_number' END,
-           CASE WHEN r.person_id IS NULL THEN NULL ELSE 'active' END
-    FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int2[], $5::int2[], $6::text[], $7::text[], $8::date[],
-                $9::int2[], $10::text[], $11::text[], $12::int2[], $13::date[], $14::date[])
-         AS u(insurer_number, symbol, number, branch, relationship, name_kanji, name_kana, birth_date, sex, address,
-              my_number, copay_ratio, acquired_on, lost_on)
-    LEFT JOIN residents AS r ON r.my_number = u.my_number
-    ON CONFLICT (insurer_number, symbol, number, branch) DO UPDATE SET
-        relationship = EXCLUDED.relationship, name_kanji = EXCLUDED.name_kanji, name_kana = EXCLUDED.name_kana,
-        birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, address = EXCLUDED.address,
-        my_number = EXCLUDED.my_number, copay_ratio = EXCLUDED.copay_ratio, acquired_on = EXCLUDED.acquired_on,
-        lost_on = EXCLUDED.lost_on, person_id = EXCLUDED.person_id, link_method = EXCLUDED.link_method,
-        link_state = EXCLUDED.link_state, updated_at = now()
-    WHERE (members.relationship, members.name_kanji, members.name_kana, members.birth_date, members.sex,
-           members.address, members.my_number, members.copay_ratio, members.acquired_on, members.lost_on,
-           members.person_id, members.link_method)
-          IS DISTINCT FROM
-          (EXCLUDED.relationship, EXCLUDED.name_kanji, EXCLUDED.name_kana, EXCLUDED.birth_date, EXCLUDED.sex,
-           EXCLUDED.address, EXCLUDED.my_number, EXCLUDED.copay_ratio, EXCLUDED.acquired_on, EXCLUDED.lost_on,
-           EXCLUDED.person_id, EXCLUDED.link_method)
-    RETURNING (xmax = 0) AS inserted, person_id IS NOT NULL AS linked";
 
 const FACILITY_UPSERT: &str = "
     INSERT INTO facilities (facility_code, name, kind, address)
@@ -115,6 +87,7 @@ struct ResidentColumns {
     birth_date: Vec<Date>,
     sex: Vec<i16>,
     address: Vec<String>,
+    match_key: Vec<String>,
 }
 
 impl ResidentColumns {
@@ -127,10 +100,16 @@ impl ResidentColumns {
             birth_date: residents.iter().map(|r| r.attributes.birth_date).collect(),
             sex: residents.iter().map(|r| i16::from(r.attributes.sex.code())).collect(),
             address: residents.iter().map(|r| r.attributes.address.clone()).collect(),
+            match_key: residents
+                .iter()
+                .map(|r| crate::inspection::match_key(&r.attributes.name_kana, r.attributes.birth_date))
+                .collect(),
         }
     }
 
-    async fn upsert(self, tx: &mut Transaction<'static, Postgres>) -> Result<BatchOutcome, sqlx::Error> {
+    /// Upsert; returns the outcome and the My Numbers of the rows written,
+    /// whose waiting members [`inspection::link_waiting`] then links.
+    async fn upsert(self, tx: &mut Transaction<'static, Postgres>) -> Result<(BatchOutcome, Vec<String>), sqlx::Error> {
         let n = self.resident_code.len();
         let rows = sqlx::query(RESIDENT_UPSERT)
             .bind(self.resident_code)
@@ -140,6 +119,7 @@ impl ResidentColumns {
             .bind(self.birth_date)
             .bind(self.sex)
             .bind(self.address)
+            .bind(self.match_key)
             .fetch_all(&mut **tx)
             .await?;
         let mut outcome = BatchOutcome { unchanged: (n - rows.len()) as u64, ..BatchOutcome::default() };
@@ -152,11 +132,7 @@ impl ResidentColumns {
             }
             written_numbers.push(row.try_get::<String, _>("my_number")?);
         }
-        if !written_numbers.is_empty() {
-            outcome.linked =
-                sqlx::query(LINK_WAITING_MEMBERS).bind(written_numbers).execute(&mut **tx).await?.rows_affected();
-        }
-        Ok(outcome)
+        Ok((outcome, written_numbers))
     }
 }
 
@@ -233,10 +209,14 @@ impl PostgresStore {
     async fn upsert_residents_one_by_one(&self, residents: &[Resident]) -> Result<BatchOutcome, StoreError> {
         let mut tx = self.begin().await?;
         let mut outcome = BatchOutcome::default();
+        let mut written = Vec::new();
         for (idx, resident) in residents.iter().enumerate() {
             sqlx::query("SAVEPOINT one_row").execute(&mut *tx).await.map_err(db_err("starting a savepoint"))?;
             match ResidentColumns::of(std::slice::from_ref(resident)).upsert(&mut tx).await {
-                Ok(one) => outcome.absorb(one, idx),
+                Ok((one, numbers)) => {
+                    outcome.absorb(one, idx);
+                    written.extend(numbers);
+                }
                 Err(e) if is_unique_violation(&e) => {
                     sqlx::query("ROLLBACK TO SAVEPOINT one_row")
                         .execute(&mut *tx)
@@ -259,6 +239,9 @@ impl PostgresStore {
                 .await
                 .map_err(db_err("releasing a savepoint"))?;
         }
+        let (linked, suspended) = inspection::link_waiting(&mut tx, written).await?;
+        outcome.linked += linked;
+        outcome.suspended += suspended;
         tx.commit().await.map_err(db_err("committing residents"))?;
         Ok(outcome)
     }
@@ -379,7 +362,12 @@ impl Store for PostgresStore {
     async fn upsert_residents(&self, residents: Vec<Resident>) -> Result<BatchOutcome, StoreError> {
         let mut tx = self.begin().await?;
         match ResidentColumns::of(&residents).upsert(&mut tx).await {
-            Ok(outcome) => {
+            Ok((mut outcome, written)) => {
+                // Each waiting member is judged against its resident before
+                // its link is usable (issue 8).
+                let (linked, suspended) = inspection::link_waiting(&mut tx, written).await?;
+                outcome.linked += linked;
+                outcome.suspended += suspended;
                 tx.commit().await.map_err(db_err("committing residents"))?;
                 Ok(outcome)
             }
@@ -406,35 +394,7 @@ impl Store for PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(db_err("registering insurers"))?;
-        let rows = sqlx::query(MEMBER_UPSERT)
-            .bind(members.iter().map(|m| m.key.insurer_number.as_str().to_owned()).collect::<Vec<_>>())
-            .bind(members.iter().map(|m| m.key.symbol.as_str().to_owned()).collect::<Vec<_>>())
-            .bind(members.iter().map(|m| m.key.number.as_str().to_owned()).collect::<Vec<_>>())
-            .bind(members.iter().map(|m| i16::from(m.key.branch.value())).collect::<Vec<_>>())
-            .bind(members.iter().map(|m| i16::from(m.relationship.code())).collect::<Vec<_>>())
-            .bind(members.iter().map(|m| m.attributes.name_kanji.clone()).collect::<Vec<_>>())
-            .bind(members.iter().map(|m| m.attributes.name_kana.clone()).collect::<Vec<_>>())
-            .bind(members.iter().map(|m| m.attributes.birth_date).collect::<Vec<_>>())
-            .bind(members.iter().map(|m| i16::from(m.attributes.sex.code())).collect::<Vec<_>>())
-            .bind(members.iter().map(|m| m.attributes.address.clone()).collect::<Vec<_>>())
-            .bind(members.iter().map(|m| m.my_number.as_ref().map(|n| n.as_str().to_owned())).collect::<Vec<_>>())
-            .bind(members.iter().map(|m| i16::from(m.copay_ratio.tenths())).collect::<Vec<_>>())
-            .bind(members.iter().map(|m| m.acquired_on).collect::<Vec<_>>())
-            .bind(members.iter().map(|m| m.lost_on).collect::<Vec<_>>())
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db_err("upserting members"))?;
-        let mut outcome = BatchOutcome { unchanged: (members.len() - rows.len()) as u64, ..BatchOutcome::default() };
-        for row in rows {
-            if row.try_get::<bool, _>("inserted").map_err(db_err("reading the upsert result"))? {
-                outcome.inserted += 1;
-            } else {
-                outcome.updated += 1;
-            }
-            if row.try_get::<bool, _>("linked").map_err(db_err("reading the upsert result"))? {
-                outcome.linked += 1;
-            }
-        }
+        let outcome = inspection::upsert_members(&mut tx, &members).await?;
         tx.commit().await.map_err(db_err("committing members"))?;
         Ok(outcome)
     }
@@ -650,5 +610,74 @@ impl Store for PostgresStore {
 
     async fn log_eligibility(&self, entries: Vec<crate::eligibility::EligibilityLogEntry>) -> Result<(), StoreError> {
         eligibility::log_eligibility(&self.pool, &entries).await
+    }
+
+    async fn inspection_batch(
+        &self,
+        insurer: Option<onshi_domain::id::InsurerNumber>,
+        after: Option<MemberKey>,
+        limit: u32,
+    ) -> Result<Vec<crate::inspection::InspectionItem>, StoreError> {
+        inspection::inspection_batch(&self.pool, insurer.as_ref(), after.as_ref(), limit).await
+    }
+
+    async fn inspection_size(&self, insurer: Option<onshi_domain::id::InsurerNumber>) -> Result<u64, StoreError> {
+        inspection::inspection_size(&self.pool, insurer.as_ref()).await
+    }
+
+    async fn match_candidates(&self, keys: Vec<String>) -> Result<Vec<crate::inspection::Candidate>, StoreError> {
+        inspection::match_candidates(&self.pool, keys).await
+    }
+
+    async fn fill_match_keys(&self, limit: u32) -> Result<u64, StoreError> {
+        inspection::fill_match_keys(&self.pool, limit).await
+    }
+
+    async fn suspend_links(
+        &self,
+        links: Vec<crate::inspection::NewSuspension>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError> {
+        inspection::suspend_links(&self.pool, links, at).await
+    }
+
+    async fn suspended_links(
+        &self,
+        insurer: Option<onshi_domain::id::InsurerNumber>,
+    ) -> Result<Vec<crate::inspection::SuspendedLink>, StoreError> {
+        inspection::suspended_links(&self.pool, insurer.as_ref()).await
+    }
+
+    async fn suspensions_of_member(
+        &self,
+        member_id: crate::MemberId,
+    ) -> Result<Vec<crate::inspection::Suspension>, StoreError> {
+        inspection::suspensions_of_member(&self.pool, member_id).await
+    }
+
+    async fn decide_link(
+        &self,
+        key: &MemberKey,
+        decision: crate::inspection::LinkDecision,
+        by: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<StoredMember, StoreError> {
+        inspection::decide_link(&self.pool, key, &decision, by, at).await
+    }
+
+    async fn notices_of_person(&self, person_id: PersonId) -> Result<Vec<crate::inspection::Notice>, StoreError> {
+        inspection::notices_of_person(&self.pool, person_id).await
+    }
+
+    async fn record_medical_access(&self, access: crate::inspection::MedicalAccess) -> Result<(), StoreError> {
+        inspection::record_medical_access(&self.pool, &access).await
+    }
+
+    async fn accesses_through_link(
+        &self,
+        member_id: crate::MemberId,
+        person_id: PersonId,
+    ) -> Result<Vec<crate::inspection::MedicalAccess>, StoreError> {
+        inspection::accesses_through_link(&self.pool, member_id, person_id).await
     }
 }

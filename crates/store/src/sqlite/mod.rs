@@ -18,12 +18,15 @@ use onshi_domain::id::{FacilityCode, MyNumber};
 use onshi_domain::insurance::{Member, MemberKey};
 use onshi_domain::registry::{Resident, ResidentCode};
 
+use crate::inspection::SuspensionSource;
 use crate::migrate::{MIGRATIONS, Migration, MigrationReport};
 use crate::{
-    Backend, BatchOutcome, Counts, Insurer, PersonId, RowConflict, Store, StoreError, StoredMember, StoredResident,
+    Backend, BatchOutcome, Counts, Insurer, LinkState, PersonId, RowConflict, Store, StoreError, StoredMember,
+    StoredResident,
 };
 
 mod eligibility;
+mod inspection;
 mod jpki;
 mod rows;
 
@@ -232,28 +235,22 @@ impl Store for SqliteStore {
                 let mut insert = tx
                     .prepare_cached(
                         "INSERT INTO residents (resident_code, my_number, name_kanji, name_kana, birth_date, sex, address,
-                                updated_at)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (resident_code) DO NOTHING",
+                                updated_at, match_key)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (resident_code) DO NOTHING",
                     )
                     .map_err(db_err("preparing the resident insert"))?;
                 let mut update = tx
                     .prepare_cached(
                         "UPDATE residents SET my_number = ?2, name_kanji = ?3, name_kana = ?4, birth_date = ?5,
-                                sex = ?6, address = ?7, updated_at = ?8
+                                sex = ?6, address = ?7, updated_at = ?8, match_key = ?9
                          WHERE resident_code = ?1 AND (my_number IS NOT ?2 OR name_kanji IS NOT ?3 OR
-                               name_kana IS NOT ?4 OR birth_date IS NOT ?5 OR sex IS NOT ?6 OR address IS NOT ?7)",
+                               name_kana IS NOT ?4 OR birth_date IS NOT ?5 OR sex IS NOT ?6 OR address IS NOT ?7 OR
+                               match_key IS NOT ?9)",
                     )
                     .map_err(db_err("preparing the resident update"))?;
-                let mut link = tx
-                    .prepare_cached(
-                        "UPDATE members SET person_id = (SELECT person_id FROM residents WHERE resident_code = ?1),
-                                link_method = 'my_number', link_state = 'active'
-                         WHERE person_id IS NULL AND my_number = ?2",
-                    )
-                    .map_err(db_err("preparing the member link"))?;
                 // Members wait for their resident only when the registry is
                 // imported after them; in the usual order there are none, and
-                // the per-row link statement is skipped.
+                // the per-row link step is skipped.
                 let waiting: bool = tx
                     .query_row(
                         "SELECT EXISTS (SELECT 1 FROM members WHERE person_id IS NULL AND my_number IS NOT NULL)",
@@ -266,6 +263,7 @@ impl Store for SqliteStore {
                     let resident = &residents[idx];
                     let attrs = &resident.attributes;
                     let birth = rows::iso(attrs.birth_date);
+                    let match_key = crate::inspection::match_key(&attrs.name_kana, attrs.birth_date);
                     let values = params![
                         resident.resident_code.as_str(),
                         resident.my_number.as_str(),
@@ -274,7 +272,8 @@ impl Store for SqliteStore {
                         birth,
                         attrs.sex.code(),
                         attrs.address,
-                        now
+                        now,
+                        match_key
                     ];
                     let written = match insert.execute(values) {
                         Ok(1) => {
@@ -303,9 +302,17 @@ impl Store for SqliteStore {
                         Err(e) => return Err(StoreError::unavailable("inserting a resident", e)),
                     };
                     if written && waiting {
-                        outcome.linked += link
-                            .execute(params![resident.resident_code.as_str(), resident.my_number.as_str()])
-                            .map_err(db_err("linking waiting members"))? as u64;
+                        // Each waiting member is judged against the resident
+                        // before its link is usable (issue 8).
+                        let (linked, suspended) = inspection::link_waiting(
+                            &tx,
+                            resident.resident_code.as_str(),
+                            resident.my_number.as_str(),
+                            attrs,
+                            &now,
+                        )?;
+                        outcome.linked += linked;
+                        outcome.suspended += suspended;
                     }
                 }
             }
@@ -316,22 +323,17 @@ impl Store for SqliteStore {
     }
 
     async fn upsert_members(&self, members: Vec<Member>) -> Result<BatchOutcome, StoreError> {
-        // Resolve My Numbers to persons on a reader connection first, so that
-        // these index probes overlap the previous batch's write instead of
-        // holding the writer. A number not found here is looked up again
+        // Resolve My Numbers to residents on a reader connection first, so
+        // that these index probes overlap the previous batch's write instead
+        // of holding the writer. A number not found here is looked up again
         // inside the write transaction, in case its resident arrived since.
+        type Found = Option<(i64, onshi_domain::person::FiveAttributes)>;
         let (members, found) = self
             .read(move |conn| {
-                let mut person = conn
-                    .prepare_cached("SELECT person_id FROM residents WHERE my_number = ?1")
-                    .map_err(db_err("preparing the person lookup"))?;
-                let mut found: Vec<Option<i64>> = vec![None; members.len()];
+                let mut found: Vec<Found> = vec![None; members.len()];
                 for idx in rows::sorted_order(&members, |m| m.my_number.as_ref().map(MyNumber::as_str)) {
                     if let Some(my_number) = &members[idx].my_number {
-                        found[idx] = person
-                            .query_row([my_number.as_str()], |row| row.get(0))
-                            .optional()
-                            .map_err(db_err("looking up a person by My Number"))?;
+                        found[idx] = inspection::resident_for_link(conn, my_number.as_str())?;
                     }
                 }
                 Ok((members, found))
@@ -346,30 +348,34 @@ impl Store for SqliteStore {
                         "INSERT INTO insurers (insurer_number, kind) VALUES (?1, ?2) ON CONFLICT (insurer_number) DO NOTHING",
                     )
                     .map_err(db_err("preparing the insurer insert"))?;
-                let mut person = tx
-                    .prepare_cached("SELECT person_id FROM residents WHERE my_number = ?1")
-                    .map_err(db_err("preparing the person lookup"))?;
                 let mut insert = tx
                     .prepare_cached(
                         "INSERT INTO members (insurer_number, symbol, number, branch, relationship, name_kanji, name_kana,
                                 birth_date, sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id, link_method,
                                 updated_at, link_state)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                                 CASE WHEN ?15 IS NULL THEN NULL ELSE 'active' END)
-                         ON CONFLICT (insurer_number, symbol, number, branch) DO NOTHING",
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+                         ON CONFLICT (insurer_number, symbol, number, branch) DO NOTHING
+                         RETURNING member_id",
                     )
                     .map_err(db_err("preparing the member insert"))?;
+                // A link an insurer has to decide on (suspended) or has
+                // decided on (confirmed) is kept as it is; only an active
+                // link or none follows the My Number.
                 let mut update = tx
                     .prepare_cached(
                         "UPDATE members SET relationship = ?5, name_kanji = ?6, name_kana = ?7, birth_date = ?8, sex = ?9,
                                 address = ?10, my_number = ?11, copay_ratio = ?12, acquired_on = ?13, lost_on = ?14,
-                                person_id = ?15, link_method = ?16, updated_at = ?17,
-                                link_state = CASE WHEN ?15 IS NULL THEN NULL ELSE 'active' END
+                                person_id = CASE WHEN link_state IN ('suspended', 'confirmed') THEN person_id ELSE ?15 END,
+                                link_method = CASE WHEN link_state IN ('suspended', 'confirmed') THEN link_method ELSE ?16 END,
+                                link_state = CASE WHEN link_state IN ('suspended', 'confirmed') THEN link_state ELSE ?18 END,
+                                updated_at = ?17
                          WHERE insurer_number = ?1 AND symbol = ?2 AND number = ?3 AND branch = ?4 AND (
                                relationship IS NOT ?5 OR name_kanji IS NOT ?6 OR name_kana IS NOT ?7 OR
                                birth_date IS NOT ?8 OR sex IS NOT ?9 OR address IS NOT ?10 OR my_number IS NOT ?11 OR
                                copay_ratio IS NOT ?12 OR acquired_on IS NOT ?13 OR lost_on IS NOT ?14 OR
-                               person_id IS NOT ?15 OR link_method IS NOT ?16)",
+                               ((link_state IS NULL OR link_state = 'active') AND
+                                (person_id IS NOT ?15 OR link_method IS NOT ?16 OR link_state IS NOT ?18)))
+                         RETURNING member_id, person_id IS ?15 AND link_state IS ?18",
                     )
                     .map_err(db_err("preparing the member update"))?;
                 let mut last_insurer = None;
@@ -386,16 +392,20 @@ impl Store for SqliteStore {
                             .execute(params![key.insurer_number.as_str(), key.insurer_number.kind().code()])
                             .map_err(db_err("registering an insurer"))?;
                     }
-                    let person_id: Option<i64> = match (found[idx], &member.my_number) {
-                        (Some(person_id), _) => Some(person_id),
-                        (None, Some(my_number)) => person
-                            .query_row([my_number.as_str()], |row| row.get(0))
-                            .optional()
-                            .map_err(db_err("looking up a person by My Number"))?,
+                    let resident = match (&found[idx], &member.my_number) {
+                        (Some(found), _) => Some(found.clone()),
+                        (None, Some(my_number)) => inspection::resident_for_link(&tx, my_number.as_str())?,
                         (None, None) => None,
                     };
-                    let link_method = person_id.map(|_| "my_number");
                     let attrs = &member.attributes;
+                    let (person_id, state, reasons) = match &resident {
+                        Some((person_id, resident)) => {
+                            let (state, reasons) = inspection::judged(attrs, resident);
+                            (Some(*person_id), Some(state), reasons)
+                        }
+                        None => (None, None, String::new()),
+                    };
+                    let link_method = person_id.map(|_| "my_number");
                     let values = params![
                         key.insurer_number.as_str(),
                         key.symbol.as_str(),
@@ -413,20 +423,52 @@ impl Store for SqliteStore {
                         member.lost_on.map(rows::iso),
                         person_id,
                         link_method,
-                        now
+                        now,
+                        state.map(LinkState::code)
                     ];
-                    let written = if insert.execute(values).map_err(db_err("inserting a member"))? == 1 {
-                        outcome.inserted += 1;
-                        true
-                    } else if update.execute(values).map_err(db_err("updating a member"))? == 1 {
-                        outcome.updated += 1;
-                        true
-                    } else {
-                        outcome.unchanged += 1;
-                        false
+                    // (member_id, whether the link written is the one judged here)
+                    let written: Option<(i64, bool)> = match insert
+                        .query_row(values, |row| row.get::<_, i64>(0))
+                        .optional()
+                        .map_err(db_err("inserting a member"))?
+                    {
+                        Some(member_id) => {
+                            outcome.inserted += 1;
+                            Some((member_id, true))
+                        }
+                        None => match update
+                            .query_row(values, |row| Ok((row.get::<_, i64>(0)?, row.get::<_, bool>(1)?)))
+                            .optional()
+                            .map_err(db_err("updating a member"))?
+                        {
+                            Some(written) => {
+                                outcome.updated += 1;
+                                Some(written)
+                            }
+                            None => {
+                                outcome.unchanged += 1;
+                                None
+                            }
+                        },
                     };
-                    if written && person_id.is_some() {
+                    let Some((member_id, ours)) = written else { continue };
+                    if !ours {
+                        continue;
+                    }
+                    if let Some(person_id) = person_id {
                         outcome.linked += 1;
+                        if state == Some(LinkState::Suspended) {
+                            inspection::hold(
+                                &tx,
+                                member_id,
+                                person_id,
+                                key.insurer_number.as_str(),
+                                SuspensionSource::Import,
+                                &reasons,
+                                &now,
+                            )?;
+                            outcome.suspended += 1;
+                        }
                     }
                 }
             }
@@ -705,5 +747,75 @@ impl Store for SqliteStore {
 
     async fn log_eligibility(&self, entries: Vec<crate::eligibility::EligibilityLogEntry>) -> Result<(), StoreError> {
         self.write(move |conn| eligibility::log_eligibility(conn, &entries)).await
+    }
+
+    async fn inspection_batch(
+        &self,
+        insurer: Option<onshi_domain::id::InsurerNumber>,
+        after: Option<MemberKey>,
+        limit: u32,
+    ) -> Result<Vec<crate::inspection::InspectionItem>, StoreError> {
+        self.read(move |conn| inspection::inspection_batch(conn, insurer.as_ref(), after.as_ref(), limit)).await
+    }
+
+    async fn inspection_size(&self, insurer: Option<onshi_domain::id::InsurerNumber>) -> Result<u64, StoreError> {
+        self.read(move |conn| inspection::inspection_size(conn, insurer.as_ref())).await
+    }
+
+    async fn match_candidates(&self, keys: Vec<String>) -> Result<Vec<crate::inspection::Candidate>, StoreError> {
+        self.read(move |conn| inspection::match_candidates(conn, &keys)).await
+    }
+
+    async fn fill_match_keys(&self, limit: u32) -> Result<u64, StoreError> {
+        self.write(move |conn| inspection::fill_match_keys(conn, limit)).await
+    }
+
+    async fn suspend_links(
+        &self,
+        links: Vec<crate::inspection::NewSuspension>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u64, StoreError> {
+        self.write(move |conn| inspection::suspend_links(conn, &links, at)).await
+    }
+
+    async fn suspended_links(
+        &self,
+        insurer: Option<onshi_domain::id::InsurerNumber>,
+    ) -> Result<Vec<crate::inspection::SuspendedLink>, StoreError> {
+        self.read(move |conn| inspection::suspended_links(conn, insurer.as_ref())).await
+    }
+
+    async fn suspensions_of_member(
+        &self,
+        member_id: crate::MemberId,
+    ) -> Result<Vec<crate::inspection::Suspension>, StoreError> {
+        self.read(move |conn| inspection::suspensions_of_member(conn, member_id)).await
+    }
+
+    async fn decide_link(
+        &self,
+        key: &MemberKey,
+        decision: crate::inspection::LinkDecision,
+        by: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<StoredMember, StoreError> {
+        let (key, by) = (key.clone(), by.to_owned());
+        self.write(move |conn| inspection::decide_link(conn, &key, &decision, &by, at)).await
+    }
+
+    async fn notices_of_person(&self, person_id: PersonId) -> Result<Vec<crate::inspection::Notice>, StoreError> {
+        self.read(move |conn| inspection::notices_of_person(conn, person_id)).await
+    }
+
+    async fn record_medical_access(&self, access: crate::inspection::MedicalAccess) -> Result<(), StoreError> {
+        self.write(move |conn| inspection::record_medical_access(conn, &access)).await
+    }
+
+    async fn accesses_through_link(
+        &self,
+        member_id: crate::MemberId,
+        person_id: PersonId,
+    ) -> Result<Vec<crate::inspection::MedicalAccess>, StoreError> {
+        self.read(move |conn| inspection::accesses_through_link(conn, member_id, person_id)).await
     }
 }

@@ -47,7 +47,7 @@ fn parse_date(idx: usize, text: &str) -> rusqlite::Result<Date> {
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
 }
 
-fn date_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Date> {
+pub(super) fn date_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Date> {
     parse_date(idx, &row.get::<_, String>(idx)?)
 }
 
@@ -56,7 +56,7 @@ fn opt_date_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Date>> {
 }
 
 /// The 5 attributes in five consecutive columns from `first`.
-fn attributes(row: &Row<'_>, first: usize) -> rusqlite::Result<RawAttributes> {
+pub(super) fn attributes(row: &Row<'_>, first: usize) -> rusqlite::Result<RawAttributes> {
     Ok(RawAttributes {
         name_kanji: row.get(first)?,
         name_kana: row.get(first + 1)?,
