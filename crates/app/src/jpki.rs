@@ -245,7 +245,9 @@ pub fn load_or_create_authority(path: &Path, now: DateTime<Utc>) -> Result<(Auth
     Ok((authority, true))
 }
 
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Write a new file only its owner can read (it holds a secret); never
+/// overwrites one.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;

@@ -16,6 +16,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod card_cmd;
 mod check;
 mod demo;
+mod facility_cmd;
 mod import_cmd;
 mod reader_cmd;
 mod settings;
@@ -66,6 +67,11 @@ enum Command {
         #[command(subcommand)]
         command: card_cmd::CardCommand,
     },
+    /// Facilities' systems: API clients, and eligibility checks by insured number.
+    Facility {
+        #[command(subcommand)]
+        command: facility_cmd::FacilityCommand,
+    },
     /// A card reader: sign in to the platform with a card.
     Reader {
         #[command(subcommand)]
@@ -100,6 +106,7 @@ fn main() -> ExitCode {
         Command::Members { command } => runtime()
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Members, command))),
         Command::Card { command } => runtime().and_then(|rt| rt.block_on(card_cmd::run(config_file, command))),
+        Command::Facility { command } => runtime().and_then(|rt| rt.block_on(facility_cmd::run(config_file, command))),
         Command::Reader { command } => runtime().and_then(|rt| rt.block_on(reader_cmd::run(config_file, command))),
         Command::Facilities { command } => runtime()
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Facilities, command))),

@@ -18,8 +18,6 @@
 //!   of them (several at once is possible around a change of insurer): 有効.
 //!   None eligible but some on record: 無効. None on record: 該当資格なし.
 
-use chrono::Datelike as _;
-
 use crate::Date;
 use crate::id::InsurerKind;
 use crate::insurance::Member;
@@ -166,17 +164,14 @@ pub enum CertificateValidityError {
     LongerThanFiveYears { issued_on: Date, valid_until: Date, latest: Date },
 }
 
-/// The last day a 資格確認書 issued on `issued_on` may be valid: the day
-/// before the 5th anniversary of the issue (the issue day counts, as the
-/// document is valid from it; a period in years ends on the day before the
-/// corresponding day, 民法第143条). Issued on 29 February, the period ends on
-/// 28 February, the last day of that month in the common year.
+/// The last day a 資格確認書 issued on `issued_on` may be valid: 5 years
+/// from the issue. The issue day is not counted (民法第140条: a period that
+/// does not start at 0:00 starts the next day) and a period of years ends on
+/// the day before the anniversary of its first day (第143条), so 5 years
+/// from 2025-12-01 end with 2030-12-01. Issued on 29 February, the period
+/// ends on 28 February, the last day of that month in the common year.
 pub fn certificate_latest_valid_until(issued_on: Date) -> Date {
-    let anniversary = issued_on
-        .checked_add_months(chrono::Months::new(60))
-        .expect("dates onshi handles are far from chrono's limits");
-    // checked_add_months clamps 29 Feb to 28 Feb; the period then ends on 28 Feb.
-    if anniversary.day0() != issued_on.day0() { anniversary } else { anniversary.pred_opt().expect("a valid date") }
+    issued_on.checked_add_months(chrono::Months::new(60)).expect("dates onshi handles are far from chrono's limits")
 }
 
 /// Check the validity an insurer chose for a 資格確認書: at most 5 years.

@@ -2,7 +2,6 @@
 //! member whose My Number card is not registered as insurance card (or whose
 //! registration was cancelled), so that they can still be seen at a clinic.
 
-use chrono::Months;
 use onshi_domain::Date;
 
 use crate::items::{Addressee, Holder, Insurer, LimitCategory};
@@ -36,9 +35,8 @@ pub struct EligibilityCertificate {
 /// of its first day, so 5 years from 2025-12-01 end with 2030-12-01. An issue on
 /// 29 February ends on 28 February.
 pub fn latest_expiry(issued_on: Date) -> Date {
-    issued_on
-        .checked_add_months(Months::new(12 * MAX_VALIDITY_YEARS))
-        .expect("dates of the 和暦 range are far from chrono's end")
+    // One rule for the whole platform: the domain's.
+    onshi_domain::eligibility::certificate_latest_valid_until(issued_on)
 }
 
 impl EligibilityCertificate {

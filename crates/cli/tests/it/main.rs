@@ -3,6 +3,7 @@
 use std::path::Path;
 
 mod card;
+mod facility;
 #[path = "../common/mod.rs"]
 mod common;
 mod jpki;

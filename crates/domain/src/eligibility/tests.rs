@@ -95,11 +95,12 @@ fn paper_cards_end_on_their_own_expiry_or_the_transition_day() {
 
 #[test]
 fn a_certificate_is_valid_for_at_most_five_years() {
-    assert_eq!(certificate_latest_valid_until(d("2026-04-01")), d("2031-03-31"));
+    assert_eq!(certificate_latest_valid_until(d("2025-12-01")), d("2030-12-01"));
+    assert_eq!(certificate_latest_valid_until(d("2026-04-01")), d("2031-04-01"));
     assert_eq!(certificate_latest_valid_until(d("2024-02-29")), d("2029-02-28"));
-    assert!(check_certificate_validity(d("2026-04-01"), d("2031-03-31")).is_ok());
-    let err = check_certificate_validity(d("2026-04-01"), d("2031-04-01")).expect_err("too long");
-    assert!(err.to_string().contains("5 years") && err.to_string().contains("2031-03-31"), "{err}");
+    assert!(check_certificate_validity(d("2026-04-01"), d("2031-04-01")).is_ok());
+    let err = check_certificate_validity(d("2026-04-01"), d("2031-04-02")).expect_err("too long");
+    assert!(err.to_string().contains("5 years") && err.to_string().contains("2031-04-01"), "{err}");
     assert!(check_certificate_validity(d("2026-04-01"), d("2026-03-31")).is_err());
     assert!(check_certificate_validity(d("2026-04-01"), d("2026-04-01")).is_ok());
 }
@@ -149,7 +150,7 @@ proptest! {
         prop_assert!(check_certificate_validity(issued, latest).is_ok());
         prop_assert!(check_certificate_validity(issued, latest.succ_opt().expect("date")).is_err());
         prop_assert!(latest > issued.checked_add_months(chrono::Months::new(59)).expect("date"));
-        prop_assert!(latest < issued.checked_add_months(chrono::Months::new(61)).expect("date"));
+        prop_assert!(latest <= issued.checked_add_months(chrono::Months::new(60)).expect("date"));
     }
 
     /// A one-record insured-number query is 有効 exactly when the member is eligible that day.

@@ -1,0 +1,174 @@
+//! `onshi facility`: register a facility's system as an OAuth 2.0 client
+//! (the clinic's レセコン or 電子カルテ, which then checks eligibility over
+//! `/facility`), and check eligibility by insured number from the command
+//! line through the platform's API, as a clinic's system does.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use clap::{Args, Subcommand};
+use onshi_store::eligibility::FacilityClient;
+
+use crate::settings::{self, DbArgs};
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum FacilityCommand {
+    /// Register a facility's system as an API client; prints its id and
+    /// secret once (the secret is stored only as a hash).
+    AddClient(AddClientArgs),
+    /// Check eligibility by insured number through the platform's API (照会区分 2).
+    CheckNumber(CheckNumberArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AddClientArgs {
+    /// 医療機関コード of a registered facility (`onshi facilities import`).
+    #[arg(long, value_name = "CODE")]
+    facility: String,
+    /// A name for the client, e.g. the system's product name.
+    #[arg(long, default_value = "")]
+    name: String,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckNumberArgs {
+    /// The platform's base URL (default: `server.public_url`, else `http://` and `server.bind`).
+    #[arg(long, value_name = "URL")]
+    platform: Option<String>,
+    #[arg(long, env = "ONSHI_CLIENT_ID", value_name = "ID")]
+    client_id: String,
+    #[arg(long, env = "ONSHI_CLIENT_SECRET", hide_env_values = true, value_name = "SECRET")]
+    client_secret: String,
+    /// 保険者番号.
+    #[arg(long)]
+    insurer: String,
+    /// 記号.
+    #[arg(long)]
+    symbol: String,
+    /// 番号.
+    #[arg(long)]
+    number: String,
+    /// 枝番 (optional).
+    #[arg(long)]
+    branch: Option<String>,
+    /// 生年月日 (ISO, YYYYMMDD or 和暦).
+    #[arg(long)]
+    birth_date: String,
+    /// The visit date (default: today in Japan).
+    #[arg(long)]
+    visit_date: Option<String>,
+}
+
+/// Where the key that signs facilities' access tokens lives.
+pub(crate) fn token_key_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("oauth").join("token.key")
+}
+
+/// Load the token key, or create it (32 random bytes, readable by its owner only).
+pub(crate) fn load_or_create_token_key(path: &Path) -> anyhow::Result<onshi_server::TokenKey> {
+    if path.exists() {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let key = URL_SAFE_NO_PAD
+            .decode(text.trim())
+            .ok()
+            .filter(|k| k.len() >= 32)
+            .with_context(|| format!("{} is not a token key (base64url of 32 bytes or more)", path.display()))?;
+        return Ok(onshi_server::TokenKey::new(&key));
+    }
+    let key: [u8; 32] = rand::random();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    onshi_app::jpki::write_private(path, URL_SAFE_NO_PAD.encode(key).as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(onshi_server::TokenKey::new(&key))
+}
+
+async fn add_client(config_file: Option<PathBuf>, args: AddClientArgs) -> anyhow::Result<ExitCode> {
+    let loaded = settings::load(config_file, &settings::db_overrides(&args.db))?;
+    let store = settings::open_store(&loaded).await?;
+    let code: onshi_domain::id::FacilityCode =
+        args.facility.parse().map_err(|e| anyhow::anyhow!("--facility {:?}: {e}", args.facility))?;
+    let client_id = format!("fc-{}", URL_SAFE_NO_PAD.encode(rand::random::<[u8; 12]>()));
+    let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    store
+        .insert_facility_client(FacilityClient {
+            client_id: client_id.clone(),
+            facility_code: code.as_str().to_owned(),
+            secret_sha256: onshi_server::secret_hash(&secret),
+            name: args.name,
+            created_at: onshi_server::Clock::System.now(),
+            revoked_at: None,
+        })
+        .await
+        .map_err(|e| match e {
+            onshi_store::StoreError::NotFound { .. } => {
+                anyhow::anyhow!("facility {code} is not registered; import it with `onshi facilities import` first")
+            }
+            other => other.into(),
+        })?;
+    println!("client_id={client_id}");
+    println!("client_secret={secret}");
+    eprintln!("keep the secret now: it is stored only as a hash and cannot be shown again");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn check_number(config_file: Option<PathBuf>, args: CheckNumberArgs) -> anyhow::Result<ExitCode> {
+    let platform = match args.platform {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => settings::load(config_file, &[])?.config.server.public_base_url(),
+    };
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .context("cannot start the HTTP client")?;
+    let basic = STANDARD.encode(format!("{}:{}", args.client_id, args.client_secret));
+    let response = http
+        .post(format!("{platform}/oauth/token"))
+        .header("authorization", format!("Basic {basic}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .with_context(|| format!("the platform at {platform} cannot be reached"))?;
+    let token: serde_json::Value = response.json().await.context("the token answer is not JSON")?;
+    let Some(access) = token["access_token"].as_str() else {
+        anyhow::bail!("the platform refused the client: {token}");
+    };
+    let mut query = serde_json::json!({
+        "insurer_number": args.insurer, "symbol": args.symbol, "number": args.number, "birth_date": args.birth_date,
+    });
+    if let Some(branch) = args.branch {
+        query["branch"] = branch.into();
+    }
+    if let Some(visit) = args.visit_date {
+        query["visit_date"] = visit.into();
+    }
+    let response = http
+        .post(format!("{platform}/facility/eligibility/insured-number"))
+        .bearer_auth(access)
+        .json(&query)
+        .send()
+        .await
+        .with_context(|| format!("the platform at {platform} cannot be reached"))?;
+    let ok = response.status().is_success();
+    let body: serde_json::Value = response.json().await.context("the answer is not JSON")?;
+    if !ok {
+        eprintln!("refused ({}): {}", body["code"].as_str().unwrap_or("?"), body["message"].as_str().unwrap_or(""));
+        return Ok(ExitCode::FAILURE);
+    }
+    println!("{}", serde_json::to_string_pretty(&body).context("cannot print the answer")?);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) async fn run(config_file: Option<PathBuf>, command: FacilityCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        FacilityCommand::AddClient(args) => add_client(config_file, args).await,
+        FacilityCommand::CheckNumber(args) => check_number(config_file, args).await,
+    }
+}

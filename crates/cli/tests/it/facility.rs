@@ -1,0 +1,74 @@
+//! A clinic's system end to end: `onshi facility add-client` registers it,
+//! `onshi serve` answers, `onshi facility check-number` gets a token and
+//! checks an insured member of the synthetic town by insured number.
+
+use crate::common::{Server, onshi, run, stderr, stdout};
+
+#[test]
+fn a_registered_client_checks_eligibility_by_insured_number() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = format!("sqlite://{}", dir.path().join("onshi.db").display());
+    let data_dir = dir.path().join("data");
+    let town = dir.path().join("town");
+    let out = run(onshi()
+        .args(["synth", "--people", "40", "--seed", "3", "--as-of", "2026-04-01", "-q", "--out"])
+        .arg(&town));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for (kind, file) in [("registry", "registry.csv"), ("members", "members.csv"), ("facilities", "facilities.csv")] {
+        let out = run(onshi().args([kind, "import", "-q", "--db", &db]).arg(town.join(file)));
+        assert!(matches!(out.status.code(), Some(0 | 2)), "{kind}: {}", stderr(&out));
+    }
+    let facilities = std::fs::read_to_string(town.join("facilities.csv")).expect("facilities");
+    let facility = facilities.lines().nth(1).and_then(|l| l.split(',').next()).expect("a facility").to_owned();
+
+    let out = run(onshi().env("ONSHI_DATA_DIR", &data_dir).args([
+        "facility",
+        "add-client",
+        "--facility",
+        "1310000000",
+        "--db",
+        &db,
+    ]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is not registered") || stderr(&out).contains("check digit"), "{}", stderr(&out));
+    let out = run(onshi().env("ONSHI_DATA_DIR", &data_dir).args([
+        "facility",
+        "add-client",
+        "--facility",
+        &facility,
+        "--name",
+        "レセコン",
+        "--db",
+        &db,
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let printed = stdout(&out);
+    let value =
+        |key: &str| printed.lines().find_map(|l| l.strip_prefix(&format!("{key}="))).expect("printed").to_owned();
+    let (client_id, secret) = (value("client_id"), value("client_secret"));
+
+    // A member still covered today, with its key and birth date.
+    let members = std::fs::read_to_string(town.join("members.csv")).expect("members");
+    let fields: Vec<&str> = members
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| f.len() == 14 && f[13].is_empty() && !f[2].is_empty())
+        .expect("a covered member");
+    let server = Server::start_in(&db, &data_dir, &[]);
+    let check = |secret: &str| {
+        run(onshi()
+            .args(["facility", "check-number", "--platform", &format!("http://{}", server.addr)])
+            .args(["--client-id", &client_id, "--client-secret", secret])
+            .args(["--insurer", fields[0], "--symbol", fields[1], "--number", fields[2], "--branch", fields[3]])
+            .args(["--birth-date", fields[6]]))
+    };
+    let out = check(&secret);
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let answer: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON answer");
+    assert_eq!(answer["validity"]["label"], "有効", "{answer}");
+    assert_eq!(answer["coverages"][0]["number"], fields[2]);
+    let wrong = check("not-the-secret");
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(stderr(&wrong).contains("invalid_client"), "{}", stderr(&wrong));
+}
