@@ -51,3 +51,57 @@ pub struct EligibilityLogEntry {
     /// The consent categories given with this query (card and smartphone).
     pub consent_categories: Vec<String>,
 }
+
+/// A person's registration of the card as insurance card (利用登録).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Registration {
+    pub person_id: PersonId,
+    /// False after a cancellation (解除).
+    pub registered: bool,
+    pub changed_at: DateTime<Utc>,
+    /// Where: `portal`, `reader`, `desk`.
+    pub via: String,
+}
+
+/// Which document an insurer issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    /// 資格確認書.
+    Certificate,
+    /// 資格情報のお知らせ.
+    Notice,
+}
+
+impl DocumentKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            DocumentKind::Certificate => "certificate",
+            DocumentKind::Notice => "notice",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<DocumentKind> {
+        match code {
+            "certificate" => Some(DocumentKind::Certificate),
+            "notice" => Some(DocumentKind::Notice),
+            _ => None,
+        }
+    }
+}
+
+/// A 資格確認書 or 資格情報のお知らせ as issued (the PDF is rendered from it
+/// and the member record when asked for).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EligibilityDocument {
+    /// 交付番号.
+    pub serial: String,
+    pub member_id: crate::MemberId,
+    pub person_id: Option<PersonId>,
+    pub kind: DocumentKind,
+    /// `without_application` (職権交付), `cancellation`, `renewal`, `registration`.
+    pub reason: String,
+    pub issued_on: onshi_domain::Date,
+    /// 有効期限 (certificates only).
+    pub valid_until: Option<onshi_domain::Date>,
+    pub created_at: DateTime<Utc>,
+}

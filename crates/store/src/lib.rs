@@ -323,6 +323,30 @@ pub trait Store: Send + Sync + 'static {
     /// Append entries to the eligibility log, in one transaction.
     async fn log_eligibility(&self, entries: Vec<eligibility::EligibilityLogEntry>) -> Result<(), StoreError>;
 
+    /// Record a registration (利用登録) or its cancellation (解除).
+    async fn set_registration(&self, registration: eligibility::Registration) -> Result<(), StoreError>;
+
+    async fn registration(&self, person_id: PersonId) -> Result<Option<eligibility::Registration>, StoreError>;
+
+    async fn member_by_id(&self, member_id: MemberId) -> Result<Option<StoredMember>, StoreError>;
+
+    /// Members in `member_id` order after `after`, at most `limit`; only
+    /// `insurer`'s when given. For batch work that must not hold them all.
+    async fn members_page(
+        &self,
+        insurer: Option<&InsurerNumber>,
+        after: Option<MemberId>,
+        limit: u32,
+    ) -> Result<Vec<StoredMember>, StoreError>;
+
+    /// Record an issued document; `Conflict` if the serial exists.
+    async fn insert_document(&self, document: eligibility::EligibilityDocument) -> Result<(), StoreError>;
+
+    async fn document(&self, serial: &str) -> Result<Option<eligibility::EligibilityDocument>, StoreError>;
+
+    /// A member's documents, oldest first.
+    async fn documents_of_member(&self, member_id: MemberId) -> Result<Vec<eligibility::EligibilityDocument>, StoreError>;
+
     // ---- Linkage inspection (issue 8; see [`inspection`]) ----
 
     /// Members after `after` in key order (保険者番号, 記号, 番号, 枝番), at most

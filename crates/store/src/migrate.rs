@@ -58,6 +58,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_jpki"),
     migration!(3, "0003_linkage_inspection"),
     migration!(4, "0004_eligibility"),
+    migration!(5, "0005_registration_documents"),
 ];
 
 /// What `Store::migrate` did.

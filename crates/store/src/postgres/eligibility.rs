@@ -3,7 +3,9 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Row};
 
-use crate::eligibility::{Consent, EligibilityLogEntry, FacilityClient};
+use crate::eligibility::{
+    Consent, DocumentKind, EligibilityDocument, EligibilityLogEntry, FacilityClient, Registration,
+};
 use crate::{PersonId, StoreError};
 
 use super::db_err;
@@ -131,4 +133,105 @@ pub(super) async fn log_eligibility(pool: &PgPool, entries: &[EligibilityLogEntr
     .await
     .map_err(db_err("writing the eligibility log"))?;
     Ok(())
+}
+
+pub(super) async fn set_registration(pool: &PgPool, r: &Registration) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO insurance_registrations (person_id, registered, changed_at, via) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (person_id) DO UPDATE SET registered = $2, changed_at = $3, via = $4",
+    )
+    .bind(r.person_id.0)
+    .bind(r.registered)
+    .bind(r.changed_at)
+    .bind(&r.via)
+    .execute(pool)
+    .await
+    .map_err(db_err("recording a registration"))?;
+    Ok(())
+}
+
+pub(super) async fn registration(pool: &PgPool, person_id: PersonId) -> Result<Option<Registration>, StoreError> {
+    let row =
+        sqlx::query("SELECT person_id, registered, changed_at, via FROM insurance_registrations WHERE person_id = $1")
+            .bind(person_id.0)
+            .fetch_optional(pool)
+            .await
+            .map_err(db_err("reading a registration"))?;
+    row.map(|row| {
+        Ok(Registration {
+            person_id: PersonId(row.try_get(0)?),
+            registered: row.try_get(1)?,
+            changed_at: row.try_get(2)?,
+            via: row.try_get(3)?,
+        })
+    })
+    .transpose()
+    .map_err(db_err("decoding a registration"))
+}
+
+const DOCUMENT_SELECT: &str =
+    "SELECT serial, member_id, person_id, kind, reason, issued_on, valid_until, created_at FROM eligibility_documents";
+
+fn document_row(row: &sqlx::postgres::PgRow) -> Result<EligibilityDocument, StoreError> {
+    let read = |e: sqlx::Error| StoreError::unavailable("reading a document", e);
+    let serial: String = row.try_get(0).map_err(read)?;
+    let kind: String = row.try_get(3).map_err(read)?;
+    Ok(EligibilityDocument {
+        kind: DocumentKind::from_code(&kind)
+            .ok_or_else(|| StoreError::Corrupt { what: format!("document {serial}: kind {kind:?}") })?,
+        member_id: crate::MemberId(row.try_get(1).map_err(read)?),
+        person_id: row.try_get::<Option<i64>, _>(2).map_err(read)?.map(PersonId),
+        reason: row.try_get(4).map_err(read)?,
+        issued_on: row.try_get(5).map_err(read)?,
+        valid_until: row.try_get(6).map_err(read)?,
+        created_at: row.try_get(7).map_err(read)?,
+        serial,
+    })
+}
+
+pub(super) async fn insert_document(pool: &PgPool, d: &EligibilityDocument) -> Result<(), StoreError> {
+    let inserted = sqlx::query(
+        "INSERT INTO eligibility_documents (serial, member_id, person_id, kind, reason, issued_on, valid_until, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&d.serial)
+    .bind(d.member_id.0)
+    .bind(d.person_id.map(|p| p.0))
+    .bind(d.kind.code())
+    .bind(&d.reason)
+    .bind(d.issued_on)
+    .bind(d.valid_until)
+    .bind(d.created_at)
+    .execute(pool)
+    .await;
+    match inserted {
+        Ok(_) => Ok(()),
+        Err(e) if super::is_unique_violation(&e) => {
+            Err(StoreError::Conflict { what: format!("document {} exists", d.serial) })
+        }
+        Err(e) => Err(StoreError::unavailable("recording a document", e)),
+    }
+}
+
+pub(super) async fn document(pool: &PgPool, serial: &str) -> Result<Option<EligibilityDocument>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{DOCUMENT_SELECT} WHERE serial = $1")))
+        .bind(serial)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err("reading a document"))?;
+    row.as_ref().map(document_row).transpose()
+}
+
+pub(super) async fn documents_of_member(
+    pool: &PgPool,
+    member_id: crate::MemberId,
+) -> Result<Vec<EligibilityDocument>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{DOCUMENT_SELECT} WHERE member_id = $1 ORDER BY issued_on, created_at, serial"
+    )))
+    .bind(member_id.0)
+    .fetch_all(pool)
+    .await
+    .map_err(db_err("reading documents"))?;
+    rows.iter().map(document_row).collect()
 }

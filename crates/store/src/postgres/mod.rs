@@ -612,6 +612,57 @@ impl Store for PostgresStore {
         eligibility::log_eligibility(&self.pool, &entries).await
     }
 
+    async fn set_registration(&self, registration: crate::eligibility::Registration) -> Result<(), StoreError> {
+        eligibility::set_registration(&self.pool, &registration).await
+    }
+
+    async fn registration(&self, person_id: PersonId) -> Result<Option<crate::eligibility::Registration>, StoreError> {
+        eligibility::registration(&self.pool, person_id).await
+    }
+
+    async fn member_by_id(&self, member_id: crate::MemberId) -> Result<Option<StoredMember>, StoreError> {
+        let row = sqlx::query(AssertSqlSafe(format!("{MEMBER_SELECT} WHERE member_id = $1")))
+            .bind(member_id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err("reading a member"))?;
+        row.map(|row| member_raw(&row).map_err(db_err("decoding a member"))?.decode()).transpose()
+    }
+
+    async fn members_page(
+        &self,
+        insurer: Option<&onshi_domain::id::InsurerNumber>,
+        after: Option<crate::MemberId>,
+        limit: u32,
+    ) -> Result<Vec<StoredMember>, StoreError> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{MEMBER_SELECT} WHERE member_id > $1 AND ($2::text IS NULL OR insurer_number = $2)
+             ORDER BY member_id LIMIT $3"
+        )))
+        .bind(after.map_or(i64::MIN, |m| m.0))
+        .bind(insurer.map(|i| i.as_str().to_owned()))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err("reading members"))?;
+        rows.iter().map(|row| member_raw(row).map_err(db_err("decoding a member"))?.decode()).collect()
+    }
+
+    async fn insert_document(&self, document: crate::eligibility::EligibilityDocument) -> Result<(), StoreError> {
+        eligibility::insert_document(&self.pool, &document).await
+    }
+
+    async fn document(&self, serial: &str) -> Result<Option<crate::eligibility::EligibilityDocument>, StoreError> {
+        eligibility::document(&self.pool, serial).await
+    }
+
+    async fn documents_of_member(
+        &self,
+        member_id: crate::MemberId,
+    ) -> Result<Vec<crate::eligibility::EligibilityDocument>, StoreError> {
+        eligibility::documents_of_member(&self.pool, member_id).await
+    }
+
     async fn inspection_batch(
         &self,
         insurer: Option<onshi_domain::id::InsurerNumber>,

@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::eligibility::{Consent, EligibilityLogEntry, FacilityClient};
+use crate::eligibility::{
+    Consent, DocumentKind, EligibilityDocument, EligibilityLogEntry, FacilityClient, Registration,
+};
 use crate::{PersonId, StoreError};
 
 use super::db_err;
@@ -138,4 +140,116 @@ pub(super) fn log_eligibility(conn: &mut Connection, entries: &[EligibilityLogEn
         }
     }
     tx.commit().map_err(db_err("committing the eligibility log"))
+}
+
+pub(super) fn set_registration(conn: &Connection, r: &Registration) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO insurance_registrations (person_id, registered, changed_at, via) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (person_id) DO UPDATE SET registered = ?2, changed_at = ?3, via = ?4",
+        params![r.person_id.0, r.registered, ts(r.changed_at), r.via],
+    )
+    .map_err(db_err("recording a registration"))?;
+    Ok(())
+}
+
+pub(super) fn registration(conn: &Connection, person_id: PersonId) -> Result<Option<Registration>, StoreError> {
+    conn.query_row(
+        "SELECT person_id, registered, changed_at, via FROM insurance_registrations WHERE person_id = ?1",
+        [person_id.0],
+        |row| {
+            Ok(Registration {
+                person_id: PersonId(row.get(0)?),
+                registered: row.get(1)?,
+                changed_at: ts_at(row, 2)?,
+                via: row.get(3)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(db_err("reading a registration"))
+}
+
+fn date_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<onshi_domain::Date> {
+    let text: String = row.get(idx)?;
+    onshi_domain::Date::parse_from_str(&text, "%Y-%m-%d")
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+}
+
+const DOCUMENT_SELECT: &str =
+    "SELECT serial, member_id, person_id, kind, reason, issued_on, valid_until, created_at FROM eligibility_documents";
+
+fn document_row(row: &Row<'_>) -> rusqlite::Result<(EligibilityDocument, String)> {
+    let kind: String = row.get(3)?;
+    let valid_until: Option<String> = row.get(6)?;
+    Ok((
+        EligibilityDocument {
+            serial: row.get(0)?,
+            member_id: crate::MemberId(row.get(1)?),
+            person_id: row.get::<_, Option<i64>>(2)?.map(PersonId),
+            kind: DocumentKind::Notice,
+            reason: row.get(4)?,
+            issued_on: date_at(row, 5)?,
+            valid_until: match valid_until {
+                Some(_) => Some(date_at(row, 6)?),
+                None => None,
+            },
+            created_at: ts_at(row, 7)?,
+        },
+        kind,
+    ))
+}
+
+fn decode_document((mut document, kind): (EligibilityDocument, String)) -> Result<EligibilityDocument, StoreError> {
+    document.kind = DocumentKind::from_code(&kind)
+        .ok_or_else(|| StoreError::Corrupt { what: format!("document {}: kind {kind:?}", document.serial) })?;
+    Ok(document)
+}
+
+pub(super) fn insert_document(conn: &Connection, d: &EligibilityDocument) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO eligibility_documents (serial, member_id, person_id, kind, reason, issued_on, valid_until, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            d.serial,
+            d.member_id.0,
+            d.person_id.map(|p| p.0),
+            d.kind.code(),
+            d.reason,
+            super::rows::iso(d.issued_on),
+            d.valid_until.map(super::rows::iso),
+            ts(d.created_at)
+        ],
+    )
+    .map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(ref f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
+            StoreError::Conflict { what: format!("document {} exists", d.serial) }
+        }
+        other => StoreError::unavailable("recording a document", other),
+    })?;
+    Ok(())
+}
+
+pub(super) fn document(conn: &Connection, serial: &str) -> Result<Option<EligibilityDocument>, StoreError> {
+    conn.query_row(&format!("{DOCUMENT_SELECT} WHERE serial = ?1"), [serial], document_row)
+        .optional()
+        .map_err(db_err("reading a document"))?
+        .map(decode_document)
+        .transpose()
+}
+
+pub(super) fn documents_of_member(
+    conn: &Connection,
+    member_id: crate::MemberId,
+) -> Result<Vec<EligibilityDocument>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(&format!("{DOCUMENT_SELECT} WHERE member_id = ?1 ORDER BY issued_on, created_at, serial"))
+        .map_err(db_err("preparing the documents query"))?;
+    let rows = stmt
+        .query_map([member_id.0], document_row)
+        .map_err(db_err("reading documents"))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_err("reading documents"))?;
+    rows.into_iter().map(decode_document).collect()
 }

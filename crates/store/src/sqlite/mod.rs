@@ -749,6 +749,66 @@ impl Store for SqliteStore {
         self.write(move |conn| eligibility::log_eligibility(conn, &entries)).await
     }
 
+    async fn set_registration(&self, registration: crate::eligibility::Registration) -> Result<(), StoreError> {
+        self.write(move |conn| eligibility::set_registration(conn, &registration)).await
+    }
+
+    async fn registration(&self, person_id: PersonId) -> Result<Option<crate::eligibility::Registration>, StoreError> {
+        self.read(move |conn| eligibility::registration(conn, person_id)).await
+    }
+
+    async fn member_by_id(&self, member_id: crate::MemberId) -> Result<Option<StoredMember>, StoreError> {
+        self.read(move |conn| {
+            let sql = format!("{} WHERE member_id = ?1", rows::MEMBER_SELECT);
+            conn.query_row(&sql, [member_id.0], rows::member_raw)
+                .optional()
+                .map_err(db_err("reading a member"))?
+                .map(rows::RawMember::decode)
+                .transpose()
+        })
+        .await
+    }
+
+    async fn members_page(
+        &self,
+        insurer: Option<&onshi_domain::id::InsurerNumber>,
+        after: Option<crate::MemberId>,
+        limit: u32,
+    ) -> Result<Vec<StoredMember>, StoreError> {
+        let insurer = insurer.map(|i| i.as_str().to_owned());
+        let after = after.map_or(i64::MIN, |m| m.0);
+        self.read(move |conn| {
+            let sql = format!(
+                "{} WHERE member_id > ?1 AND (?2 IS NULL OR insurer_number = ?2) ORDER BY member_id LIMIT ?3",
+                rows::MEMBER_SELECT
+            );
+            let mut stmt = conn.prepare_cached(&sql).map_err(db_err("preparing the members page"))?;
+            let raws = stmt
+                .query_map(params![after, insurer, i64::from(limit)], rows::member_raw)
+                .map_err(db_err("reading members"))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_err("reading members"))?;
+            raws.into_iter().map(rows::RawMember::decode).collect()
+        })
+        .await
+    }
+
+    async fn insert_document(&self, document: crate::eligibility::EligibilityDocument) -> Result<(), StoreError> {
+        self.write(move |conn| eligibility::insert_document(conn, &document)).await
+    }
+
+    async fn document(&self, serial: &str) -> Result<Option<crate::eligibility::EligibilityDocument>, StoreError> {
+        let serial = serial.to_owned();
+        self.read(move |conn| eligibility::document(conn, &serial)).await
+    }
+
+    async fn documents_of_member(
+        &self,
+        member_id: crate::MemberId,
+    ) -> Result<Vec<crate::eligibility::EligibilityDocument>, StoreError> {
+        self.read(move |conn| eligibility::documents_of_member(conn, member_id)).await
+    }
+
     async fn inspection_batch(
         &self,
         insurer: Option<onshi_domain::id::InsurerNumber>,

@@ -88,3 +88,59 @@ async fn facility_clients_consents_and_the_log_round_trip() {
         store.log_eligibility(vec![]).await.expect("an empty batch is fine");
     }
 }
+
+#[tokio::test]
+async fn registrations_documents_and_member_pages() {
+    use onshi_store::eligibility::{DocumentKind, EligibilityDocument, Registration};
+    for store in stores("elig_documents").await {
+        let name = store.backend().name();
+        store.upsert_residents(vec![resident(1, 1, "山田 太郎")]).await.expect("resident");
+        let person = store.resident_by_my_number(&my_number(1)).await.expect("read").expect("present").person_id;
+        assert_eq!(store.registration(person).await.expect("read"), None, "{name}");
+        let registered = Registration {
+            person_id: person,
+            registered: true,
+            changed_at: at("2026-04-01T00:00:00Z"),
+            via: "portal".into(),
+        };
+        store.set_registration(registered.clone()).await.expect("register");
+        let cancelled = Registration { registered: false, changed_at: at("2026-05-01T00:00:00Z"), ..registered };
+        store.set_registration(cancelled.clone()).await.expect("cancel");
+        assert_eq!(store.registration(person).await.expect("read"), Some(cancelled), "{name}");
+
+        store
+            .upsert_members(vec![
+                member("0001", 0, Some(my_number(1))),
+                member("0002", 0, None),
+                member("0003", 0, None),
+            ])
+            .await
+            .expect("members");
+        let first = store.members_page(None, None, 2).await.expect("page");
+        assert_eq!(first.len(), 2, "{name}");
+        let rest = store.members_page(None, Some(first[1].member_id), 10).await.expect("page");
+        assert_eq!(rest.len(), 1, "{name}");
+        let other: onshi_domain::id::InsurerNumber = "06139992".parse().expect("insurer");
+        assert!(store.members_page(Some(&other), None, 10).await.expect("page").is_empty(), "{name}");
+        let member_id = first[0].member_id;
+        assert_eq!(store.member_by_id(member_id).await.expect("read").map(|m| m.member_id), Some(member_id), "{name}");
+
+        let document = EligibilityDocument {
+            serial: "C-0001".into(),
+            member_id,
+            person_id: Some(person),
+            kind: DocumentKind::Certificate,
+            reason: "cancellation".into(),
+            issued_on: date("2026-05-01"),
+            valid_until: Some(date("2031-05-01")),
+            created_at: at("2026-05-01T00:00:00Z"),
+        };
+        store.insert_document(document.clone()).await.expect("document");
+        assert!(
+            matches!(store.insert_document(document.clone()).await, Err(onshi_store::StoreError::Conflict { .. })),
+            "{name}"
+        );
+        assert_eq!(store.document("C-0001").await.expect("read"), Some(document.clone()), "{name}");
+        assert_eq!(store.documents_of_member(member_id).await.expect("read"), vec![document], "{name}");
+    }
+}
