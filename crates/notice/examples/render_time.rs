@@ -81,7 +81,7 @@ fn sample_certificate() -> Result<EligibilityCertificate, Box<dyn std::error::Er
         issued_on: date("2025-12-01")?,
         expires_on: date("2030-11-30")?,
         addressee: Addressee {
-            postal_code: "100-8916".parse()?,
+            postal_code: Some("100-8916".parse()?),
             address: "東京都千代田区霞が関一丁目2番2号 霞が関ハイツ101".to_owned(),
             name: "山田 太郎".to_owned(),
         },

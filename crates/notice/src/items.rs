@@ -50,8 +50,9 @@ pub struct Holder {
 /// (長形3号, A4 folded in three) shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Addressee {
-    /// 郵便番号.
-    pub postal_code: PostalCode,
+    /// 郵便番号; the line is left empty when the insurer's record has none
+    /// (the clerk writes it by hand).
+    pub postal_code: Option<PostalCode>,
     /// 住所, as it should appear on the envelope.
     pub address: String,
     /// 氏名; printed followed by 様.

@@ -157,7 +157,9 @@ pub(crate) fn wareki(date: Date) -> String {
 /// top), the insurer at the right, and fold marks at the thirds.
 fn head(canvas: &mut Canvas<'_, '_>, addressee: &Addressee, insurer: &Insurer, serial: &str, issued_on: Date) {
     let window = Area::new(25.0, 16.0, 86.0, 38.0);
-    canvas.text(window.x, window.y + 4.0, 11.0, &addressee.postal_code.to_string());
+    if let Some(postal_code) = addressee.postal_code {
+        canvas.text(window.x, window.y + 4.0, 11.0, &postal_code.to_string());
+    }
     canvas.fit(Area::new(window.x, window.y + 7.0, window.width, 17.0), 11.0, &addressee.address, Align::Left);
     canvas.fit(
         Area::new(window.x + 4.0, window.y + 26.0, window.width - 4.0, 10.0),

@@ -47,7 +47,7 @@ pub(crate) fn holder() -> Holder {
 
 pub(crate) fn addressee() -> Addressee {
     Addressee {
-        postal_code: "100-8916".parse().expect("valid 郵便番号"),
+        postal_code: Some("100-8916".parse().expect("valid 郵便番号")),
         address: "東京都千代田区霞が関一丁目2番2号".to_owned(),
         name: "髙橋 花子".to_owned(),
     }
