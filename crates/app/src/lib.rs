@@ -1,6 +1,7 @@
 //! onshi's use cases: load → decide (domain) → store. This crate sees only the
 //! `Store` trait; the binary chooses the backend.
 
+pub mod documents;
 pub mod eligibility;
 pub mod import;
 pub mod jpki;

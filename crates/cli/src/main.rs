@@ -16,6 +16,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod card_cmd;
 mod check;
 mod demo;
+mod documents_cmd;
 mod facility_cmd;
 mod import_cmd;
 mod reader_cmd;
@@ -72,6 +73,16 @@ enum Command {
         #[command(subcommand)]
         command: facility_cmd::FacilityCommand,
     },
+    /// The card registered as insurance card (利用登録) and its cancellation (解除).
+    Registration {
+        #[command(subcommand)]
+        command: documents_cmd::RegistrationCommand,
+    },
+    /// 資格確認書 and 資格情報のお知らせ: issue without application, print as PDF.
+    Documents {
+        #[command(subcommand)]
+        command: documents_cmd::DocumentsCommand,
+    },
     /// A card reader: sign in to the platform with a card.
     Reader {
         #[command(subcommand)]
@@ -107,6 +118,12 @@ fn main() -> ExitCode {
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Members, command))),
         Command::Card { command } => runtime().and_then(|rt| rt.block_on(card_cmd::run(config_file, command))),
         Command::Facility { command } => runtime().and_then(|rt| rt.block_on(facility_cmd::run(config_file, command))),
+        Command::Registration { command } => {
+            runtime().and_then(|rt| rt.block_on(documents_cmd::registration(config_file, command)))
+        }
+        Command::Documents { command } => {
+            runtime().and_then(|rt| rt.block_on(documents_cmd::run(config_file, command)))
+        }
         Command::Reader { command } => runtime().and_then(|rt| rt.block_on(reader_cmd::run(config_file, command))),
         Command::Facilities { command } => runtime()
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Facilities, command))),

@@ -15,6 +15,7 @@
 //! | `POST /oauth/token` | `grant_type=client_credentials` with the client id and secret (HTTP Basic or form) → a bearer token |
 //! | `POST /facility/eligibility/card` | the reader's signed challenge, the visit date and the consent choices → coverages and verdict |
 //! | `POST /facility/eligibility/insured-number` | 保険者番号, 記号, 番号, 枝番 (optional), 生年月日, visit date → verdict |
+//! | `POST /facility/registrations` | the reader's signed challenge → the card registered as insurance card (利用登録) on the spot |
 //!
 //! Answers carry `validity` (`code` 1–5 of OQSCD006, `name`, `label` in
 //! Japanese). A check that ends without a verdict answers `422` with its
@@ -50,7 +51,10 @@ use crate::state::AppState;
 pub const TOKEN_MINUTES: i64 = 10;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/eligibility/card", post(card_check)).route("/eligibility/insured-number", post(number_check))
+    Router::new()
+        .route("/eligibility/card", post(card_check))
+        .route("/eligibility/insured-number", post(number_check))
+        .route("/registrations", post(register))
 }
 
 pub(crate) fn oauth_router() -> Router<AppState> {
@@ -490,4 +494,65 @@ pub(crate) async fn number_check(
     let answer =
         eligibility(&state)?.check_number(&user.facility, query, state.clock.now()).await.map_err(check_error)?;
     Ok(Json(answer_body(answer)))
+}
+
+/// A registration at the reader: the card's answer to a challenge.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct RegistrationRequest {
+    challenge_id: String,
+    /// The user-authentication certificate, DER in base64.
+    certificate: String,
+    /// The card's signature over the challenge, base64.
+    signature: String,
+}
+
+/// A registration done.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct RegistrationBody {
+    registered: bool,
+    /// 交付番号 of the 資格情報のお知らせ issued, one per coverage of the day.
+    notices: Vec<String>,
+}
+
+/// Register the card as insurance card at the reader (利用登録), as the
+/// reader offers when a card check finds it unregistered.
+#[utoipa::path(
+    post,
+    path = "/facility/registrations",
+    tag = "facility",
+    security(("facility_token" = [])),
+    request_body = RegistrationRequest,
+    responses(
+        (status = 201, description = "Registered", body = RegistrationBody),
+        (status = 400, description = "A field is wrong (`invalid_request`)", body = ErrorBody),
+        (status = 401, description = "No valid access token (`invalid_token`)", body = ErrorBody),
+        (status = 422, description = "The card refused (`certificate_suspended`, `challenge_used`, …)", body = ErrorBody)
+    )
+)]
+pub(crate) async fn register(
+    _user: FacilityUser,
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<(StatusCode, Json<RegistrationBody>), ApiError> {
+    let request: RegistrationRequest =
+        serde_json::from_slice(&body).map_err(|e| invalid(format!("the body is not a registration: {e}")))?;
+    let decode =
+        |field: &str, value: &str| STANDARD.decode(value.trim()).map_err(|_| invalid(format!("{field} is not base64")));
+    let certificate = decode("certificate", &request.certificate)?;
+    let signature = decode("signature", &request.signature)?;
+    let jpki = crate::jpki::service(&state)?;
+    let now = state.clock.now();
+    let signed_in = jpki.sign_in(&request.challenge_id, &certificate, &signature, now).await.map_err(|e| match e {
+        onshi_app::jpki::SignInError::Store(source) => ApiError::store("signing in", source),
+        other => ApiError::refused(StatusCode::UNPROCESSABLE_ENTITY, other.code(), other.to_string()),
+    })?;
+    let documents = onshi_app::documents::Documents::new(state.store.clone());
+    let notices = documents.register_person(signed_in.person_id, "reader", now).await.map_err(|e| match e {
+        onshi_app::documents::DocumentError::Store(source) => ApiError::store("registering", source),
+        other => ApiError::Internal { context: "registering", source: Box::new(other) },
+    })?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RegistrationBody { registered: true, notices: notices.into_iter().map(|d| d.serial).collect() }),
+    ))
 }

@@ -41,6 +41,7 @@ use crate::state::AppState;
         crate::facility::token,
         crate::facility::card_check,
         crate::facility::number_check,
+        crate::facility::register,
     ),
     components(schemas(
         crate::error::ErrorBody,
@@ -63,6 +64,8 @@ use crate::state::AppState;
         crate::facility::ValidityBody,
         crate::facility::CoverageBody,
         crate::facility::AnswerBody,
+        crate::facility::RegistrationRequest,
+        crate::facility::RegistrationBody,
     )),
     modifiers(&AdminToken),
     tags(

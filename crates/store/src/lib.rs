@@ -345,7 +345,10 @@ pub trait Store: Send + Sync + 'static {
     async fn document(&self, serial: &str) -> Result<Option<eligibility::EligibilityDocument>, StoreError>;
 
     /// A member's documents, oldest first.
-    async fn documents_of_member(&self, member_id: MemberId) -> Result<Vec<eligibility::EligibilityDocument>, StoreError>;
+    async fn documents_of_member(
+        &self,
+        member_id: MemberId,
+    ) -> Result<Vec<eligibility::EligibilityDocument>, StoreError>;
 
     // ---- Linkage inspection (issue 8; see [`inspection`]) ----
 

@@ -3,9 +3,9 @@
 use std::path::Path;
 
 mod card;
-mod facility;
 #[path = "../common/mod.rs"]
 mod common;
+mod facility;
 mod jpki;
 
 use common::{Server, http_get, onshi, run, stderr, stdout};

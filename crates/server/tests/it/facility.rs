@@ -162,7 +162,7 @@ async fn client_credentials_give_a_token_and_wrong_ones_do_not() {
     let (status, body) = c
         .send(
             Request::post("/oauth/token")
-                .body(Body::from(format!("grant_type=client_credentials&client_id=rececon-1&client_secret=wrong")))
+                .body(Body::from("grant_type=client_credentials&client_id=rececon-1&client_secret=wrong"))
                 .expect("request"),
         )
         .await;
@@ -215,4 +215,24 @@ async fn insured_number_checks_name_the_bad_field() {
     assert!(body["message"].as_str().expect("message").contains("insurer_number"), "{body}");
     let (status, body) = c.post("/facility/eligibility/insured-number", &token, query("5678", "2030-01-01")).await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("birth_date_in_future")), "{body}");
+}
+
+#[tokio::test]
+async fn a_card_is_registered_at_the_reader_and_a_notice_issued() {
+    let c = clinic().await;
+    let token = c.token().await;
+    let (_, challenge) = c.send(Request::post("/jpki/challenges").body(Body::empty()).expect("request")).await;
+    let nonce = STANDARD.decode(challenge["challenge"].as_str().expect("challenge")).expect("base64");
+    let signature = sign_digest_info(&c.card.jpki.auth.key_pkcs8, &sha256_digest_info(&nonce)).expect("sign");
+    let body = serde_json::json!({
+        "challenge_id": challenge["challenge_id"],
+        "certificate": STANDARD.encode(&c.card.jpki.auth.certificate),
+        "signature": STANDARD.encode(signature),
+    });
+    let (status, answer) = c.post("/facility/registrations", &token, body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert_eq!(answer["registered"], true);
+    assert_eq!(answer["notices"].as_array().map(Vec::len), Some(1), "{answer}");
+    let (status, answer) = c.post("/facility/registrations", &token, body).await;
+    assert_eq!((status, answer["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("challenge_used")));
 }

@@ -30,6 +30,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("post", "/oauth/token", "/oauth/token"),
     ("post", "/facility/eligibility/card", "/facility/eligibility/card"),
     ("post", "/facility/eligibility/insured-number", "/facility/eligibility/insured-number"),
+    ("post", "/facility/registrations", "/facility/registrations"),
 ];
 
 #[tokio::test]
