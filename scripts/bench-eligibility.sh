@@ -69,8 +69,8 @@ run_loadgen() { # label args...
   shift
   echo "-- $(date -u +%FT%TZ) load: $(cut -d' ' -f1-3 /proc/loadavg)"
   local log="$work/loadgen-$((${#results[@]} + 1)).log"
-  "$loadgen" "$@" --label "$label" --duration "$duration" --warmup "$warmup" --watch-pid "$server_pid" \
-    --watch-comm postgres --addr "127.0.0.1:$port" | tee "$log"
+  ONSHI_CLIENT_ID="$client_id" ONSHI_CLIENT_SECRET="$client_secret" "$loadgen" "$@" --label "$label" \
+    --duration "$duration" --warmup "$warmup" --watch-pid "$server_pid" --watch-comm postgres ${watch_db:+--watch-cmdline "$watch_db"} --addr "127.0.0.1:$port" | tee "$log"
   results+=("$(grep '^RESULT' "$log")")
   echo "-- after: load $(cut -d' ' -f1-3 /proc/loadavg)"
 }
@@ -80,29 +80,36 @@ for backend in $backends; do
   data="$work/data-$backend"
   mkdir -p "$data/cards"
   export ONSHI_DATA_DIR="$data"
+  watch_db=""
   if [ "$backend" = sqlite ]; then
     db="sqlite://$data/onshi.db"
   else
     db="$pg_url"
     admin_url="${pg_url%/*}/postgres"
     dbname="${pg_url##*/}"
+    watch_db=" $dbname " # PostgreSQL backends of this database: "postgres: USER DB HOST(PORT) STATE"
     psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $dbname" -c "CREATE DATABASE $dbname"
   fi
   time "$onshi" registry import "$work/town/registry.csv" --db "$db" -q
   time "$onshi" members import "$work/town/members.csv" --db "$db" -q
   "$onshi" facilities import "$work/town/facilities.csv" --db "$db" -q
   echo "-- issuing $(wc -l <"$work/holders.txt") cards"
-  issue() { "$onshi" card issue --resident "$1" --out "$data/cards/$1.json" --pin 1234 --password abc123 \
-    --support-pin 5678 --db "$db" >/dev/null; }
+  issue() { # two processes writing one SQLite file may find it locked: retry
+    for _ in 1 2 3 4 5; do
+      "$onshi" card issue --resident "$1" --out "$data/cards/$1.json" --pin 1234 --password abc123 \
+        --support-pin 5678 --db "$db" >/dev/null && return 0
+      sleep 0.5
+    done
+    return 1
+  }
   export -f issue
   export onshi data db
   # The first card creates the JPKI authority; the rest two at a time.
   time { issue "$(head -n 1 "$work/holders.txt")" &&
     tail -n +2 "$work/holders.txt" | xargs -P 2 -I{} bash -c 'issue {}'; }
   client="$("$onshi" facility add-client --facility "$facility" --name loadgen --db "$db" 2>/dev/null)"
-  ONSHI_CLIENT_ID="$(sed -n 's/^client_id=//p' <<<"$client")"
-  ONSHI_CLIENT_SECRET="$(sed -n 's/^client_secret=//p' <<<"$client")"
-  export ONSHI_CLIENT_ID ONSHI_CLIENT_SECRET
+  client_id="$(sed -n 's/^client_id=//p' <<<"$client")"
+  client_secret="$(sed -n 's/^client_secret=//p' <<<"$client")"
 
   port="$(free_port)"
   "$onshi" serve --db "$db" --bind "127.0.0.1:$port" 2>"$data/serve.log" &

@@ -92,6 +92,10 @@ struct Common {
     /// Report the CPU time of every process with this name (e.g. `postgres`).
     #[arg(long)]
     watch_comm: Vec<String>,
+    /// Report the CPU time of every process whose command line contains
+    /// this text (e.g. a database name: PostgreSQL backends show it).
+    #[arg(long)]
+    watch_cmdline: Vec<String>,
     /// A label printed on the summary line.
     #[arg(long, default_value = "")]
     label: String,
@@ -323,12 +327,26 @@ fn pid_ticks(pid: &str) -> Option<(String, u64)> {
     ticks_of_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
 }
 
-fn comm_ticks(comm: &str) -> u64 {
-    let Ok(dir) = std::fs::read_dir("/proc") else { return 0 };
+fn pids() -> Vec<String> {
+    let Ok(dir) = std::fs::read_dir("/proc") else { return Vec::new() };
     dir.filter_map(Result::ok)
         .filter_map(|e| e.file_name().to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())).map(str::to_owned))
-        .filter_map(|pid| pid_ticks(&pid))
-        .filter(|(c, _)| c == comm)
+        .collect()
+}
+
+fn comm_ticks(comm: &str) -> u64 {
+    pids().iter().filter_map(|pid| pid_ticks(pid)).filter(|(c, _)| c == comm).map(|(_, t)| t).sum()
+}
+
+fn cmdline_ticks(text: &str) -> u64 {
+    pids()
+        .iter()
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline"))
+                .is_ok_and(|c| String::from_utf8_lossy(&c).contains(text) && !c.starts_with(b"/proc"))
+        })
+        .filter(|pid| pid.as_str() != std::process::id().to_string())
+        .filter_map(|pid| pid_ticks(pid))
         .map(|(_, t)| t)
         .sum()
 }
@@ -348,6 +366,7 @@ struct CpuSnapshot {
     me: u64,
     pids: Vec<u64>,
     comms: Vec<u64>,
+    cmdlines: Vec<u64>,
     machine: (u64, u64),
 }
 
@@ -360,6 +379,7 @@ fn cpu_snapshot(common: &Common) -> CpuSnapshot {
         me: pid_ticks("self").map_or(0, |(_, t)| t),
         pids: common.watch_pid.iter().map(|p| pid_ticks(&p.to_string()).map_or(0, |(_, t)| t)).collect(),
         comms: common.watch_comm.iter().map(|c| comm_ticks(c)).collect(),
+        cmdlines: common.watch_cmdline.iter().map(|c| cmdline_ticks(c)).collect(),
         machine: machine_ticks(),
     }
 }
@@ -379,6 +399,9 @@ fn cpu_report(common: &Common, a: &CpuSnapshot, b: &CpuSnapshot, ops: u64) -> Ve
     }
     for (i, comm) in common.watch_comm.iter().enumerate() {
         out.push(line(format!("all {comm}"), b.comms[i].saturating_sub(a.comms[i])));
+    }
+    for (i, text) in common.watch_cmdline.iter().enumerate() {
+        out.push(line(format!("command lines with {text:?}"), b.cmdlines[i].saturating_sub(a.cmdlines[i])));
     }
     let busy = b.machine.0.saturating_sub(a.machine.0) as f64;
     let total = b.machine.1.saturating_sub(a.machine.1).max(1) as f64;
