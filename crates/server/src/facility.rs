@@ -5,10 +5,11 @@
 //!
 //! Why client credentials and not mTLS: a clinic's 電子カルテ or レセコン
 //! behind a reverse proxy, or a vendor's cloud, can present a bearer token
-//! without TLS termination changes at every hop, and the token is checked
-//! in memory (an HMAC, no database read) on each of thousands of checks per
-//! second. The client secret is random (256 bits) and kept hashed; tokens
-//! live [`TOKEN_MINUTES`] minutes.
+//! without TLS termination changes at every hop, and the token's signature
+//! is checked in memory (an HMAC, no lookup of the client) on each of
+//! thousands of checks per second; only the facility record is read. The
+//! client secret is random (256 bits) and kept hashed; tokens live
+//! [`TOKEN_MINUTES`] minutes.
 //!
 //! | route | answers |
 //! | --- | --- |
