@@ -54,6 +54,9 @@ pub struct ImportReport {
     /// Members linked to a resident by My Number (for a registry import:
     /// waiting members linked because their resident arrived).
     pub linked: u64,
+    /// Of those links, the ones judged a different person and held: the
+    /// member is stored, its link suspended until an insurer decides.
+    pub suspended: u64,
 }
 
 impl ImportReport {
@@ -62,6 +65,7 @@ impl ImportReport {
         self.updated += outcome.updated;
         self.unchanged += outcome.unchanged;
         self.linked += outcome.linked;
+        self.suspended += outcome.suspended;
     }
 }
 

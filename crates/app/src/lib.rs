@@ -4,4 +4,5 @@
 pub mod documents;
 pub mod eligibility;
 pub mod import;
+pub mod inspection;
 pub mod jpki;

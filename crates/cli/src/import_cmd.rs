@@ -160,6 +160,13 @@ pub(crate) fn print_report(file: &Path, report: &ImportReport, elapsed: std::tim
         report.rejected_rows,
         report.linked
     );
+    if report.suspended > 0 {
+        println!(
+            "{} members were stored with their link held (judged another person than the My Number's holder); \
+             `onshi linkage suspended` lists them, `onshi linkage confirm|correct` decides",
+            report.suspended
+        );
+    }
     if report.rejected_rows > 0 {
         println!(
             "rejected rows are listed in {} (line, field, value, rule); fix them and import the file again",

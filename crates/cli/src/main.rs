@@ -19,6 +19,7 @@ mod demo;
 mod documents_cmd;
 mod facility_cmd;
 mod import_cmd;
+mod inspect_cmd;
 mod reader_cmd;
 mod settings;
 mod synth_cmd;
@@ -83,6 +84,14 @@ enum Command {
         #[command(subcommand)]
         command: documents_cmd::DocumentsCommand,
     },
+    /// Inspect every member's link against the registry (総点検): one report
+    /// row per member; wrong links are suspended at once.
+    Inspect(inspect_cmd::InspectArgs),
+    /// An insurer's decisions on links held for inspection.
+    Linkage {
+        #[command(subcommand)]
+        command: inspect_cmd::LinkageCommand,
+    },
     /// A card reader: sign in to the platform with a card.
     Reader {
         #[command(subcommand)]
@@ -125,6 +134,10 @@ fn main() -> ExitCode {
             runtime().and_then(|rt| rt.block_on(documents_cmd::run(config_file, command)))
         }
         Command::Reader { command } => runtime().and_then(|rt| rt.block_on(reader_cmd::run(config_file, command))),
+        Command::Inspect(args) => runtime().and_then(|rt| rt.block_on(inspect_cmd::inspect(config_file, args))),
+        Command::Linkage { command } => {
+            runtime().and_then(|rt| rt.block_on(inspect_cmd::linkage(config_file, command)))
+        }
         Command::Facilities { command } => runtime()
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Facilities, command))),
     };

@@ -6,6 +6,7 @@ mod card;
 #[path = "../common/mod.rs"]
 mod common;
 mod facility;
+mod inspect;
 mod jpki;
 
 use common::{Server, http_get, onshi, run, stderr, stdout};
@@ -69,6 +70,10 @@ fn every_subcommand_has_help() {
         vec!["wareki", "--help"],
         vec!["config", "check", "--help"],
         vec!["config", "show", "--help"],
+        vec!["inspect", "--help"],
+        vec!["linkage", "confirm", "--help"],
+        vec!["linkage", "correct", "--help"],
+        vec!["linkage", "suspended", "--help"],
     ] {
         let out = run(onshi().args(&args));
         assert_eq!(out.status.code(), Some(0), "{args:?}");
