@@ -20,6 +20,7 @@
 //! | `/jpki/…` (CRL, OCSP, CA certificates, status, challenge sign-in) | `jpki` | relying parties, card holders |
 //! | `/municipality/cards…` (issue, suspend, resume, revoke, renew, PIN reset) | `municipality` | municipal desks (bearer token) |
 //! | `POST /oauth/token`, `/facility/eligibility/{card,insured-number}` | `facility` | clinics' and pharmacies' systems (OAuth client credentials) |
+//! | `/insurer/linkages/suspended`, `/insurer/members/…/linkage` (confirm, correct) | `insurer` | insurers (bearer token) |
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -35,6 +36,7 @@ mod error;
 mod extract;
 mod facility;
 mod health;
+mod insurer;
 mod jpki;
 mod landing;
 mod municipality;
@@ -63,6 +65,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/jpki", jpki::router())
         .nest("/municipality", municipality::router())
         .nest("/facility", facility::router())
+        .nest("/insurer", insurer::router())
         .nest("/oauth", facility::oauth_router())
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

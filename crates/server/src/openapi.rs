@@ -42,6 +42,10 @@ use crate::state::AppState;
         crate::facility::card_check,
         crate::facility::number_check,
         crate::facility::register,
+        crate::insurer::suspended,
+        crate::insurer::linkage,
+        crate::insurer::confirm,
+        crate::insurer::correct,
     ),
     components(schemas(
         crate::error::ErrorBody,
@@ -66,6 +70,11 @@ use crate::state::AppState;
         crate::facility::AnswerBody,
         crate::facility::RegistrationRequest,
         crate::facility::RegistrationBody,
+        crate::insurer::SuspensionView,
+        crate::insurer::SuspendedLinkView,
+        crate::insurer::LinkageView,
+        crate::insurer::ConfirmRequest,
+        crate::insurer::CorrectRequest,
     )),
     modifiers(&AdminToken),
     tags(
@@ -75,6 +84,7 @@ use crate::state::AppState;
         (name = "jpki", description = "公的個人認証: certificate status (CRL, OCSP) and challenge sign-in with the card"),
         (name = "facility", description = "医療機関・薬局: online eligibility verification; OAuth 2.0 client credentials"),
         (name = "municipality", description = "市区町村窓口: card issuance and status changes; needs the admin token for now"),
+        (name = "insurer", description = "保険者: links held by the linkage checks (総点検) and the insurer's decisions; needs the admin token for now"),
     )
 )]
 pub struct ApiDoc;

@@ -16,6 +16,7 @@ mod config;
 mod facility;
 mod fixture;
 mod health;
+mod insurer;
 mod jpki;
 mod landing;
 mod metrics;

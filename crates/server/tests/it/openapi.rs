@@ -31,6 +31,22 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("post", "/facility/eligibility/card", "/facility/eligibility/card"),
     ("post", "/facility/eligibility/insured-number", "/facility/eligibility/insured-number"),
     ("post", "/facility/registrations", "/facility/registrations"),
+    ("get", "/insurer/linkages/suspended", "/insurer/linkages/suspended"),
+    (
+        "get",
+        "/insurer/members/{insurer_number}/{symbol}/{number}/{branch}/linkage",
+        "/insurer/members/01130012/1234/100/00/linkage",
+    ),
+    (
+        "post",
+        "/insurer/members/{insurer_number}/{symbol}/{number}/{branch}/linkage/confirm",
+        "/insurer/members/01130012/1234/100/00/linkage/confirm",
+    ),
+    (
+        "post",
+        "/insurer/members/{insurer_number}/{symbol}/{number}/{branch}/linkage/correct",
+        "/insurer/members/01130012/1234/100/00/linkage/correct",
+    ),
 ];
 
 #[tokio::test]
