@@ -69,7 +69,7 @@ pub struct InspectOptions {
 
 impl InspectOptions {
     pub fn new(at: DateTime<Utc>) -> InspectOptions {
-        InspectOptions { insurer: None, page_size: 20_000, at }
+        InspectOptions { insurer: None, page_size: 5_000, at }
     }
 }
 

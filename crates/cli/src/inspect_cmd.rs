@@ -32,8 +32,8 @@ pub(crate) struct InspectArgs {
     /// `.accesses.csv`).
     #[arg(long, value_name = "FILE")]
     accesses: Option<PathBuf>,
-    /// Members read per page.
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    /// Members read per page; memory follows it, not the number of members.
+    #[arg(long, default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     page_size: u32,
     #[command(flatten)]
     db: DbArgs,
