@@ -67,6 +67,15 @@ struct Clinic {
 }
 
 async fn clinic() -> Clinic {
+    // Moved from one insurer to another on 2026-04-01.
+    clinic_with(vec![
+        member("01130012", "1001", "2010-04-01", Some("2026-04-01")),
+        member("06139992", "2002", "2026-04-01", None),
+    ])
+    .await
+}
+
+async fn clinic_with(members: Vec<Member>) -> Clinic {
     let store = onshi_store::open("sqlite::memory:").await.expect("store");
     store.migrate().await.expect("migrate");
     store
@@ -77,14 +86,7 @@ async fn clinic() -> Clinic {
         }])
         .await
         .expect("resident");
-    // Moved from one insurer to another on 2026-04-01.
-    store
-        .upsert_members(vec![
-            member("01130012", "1001", "2010-04-01", Some("2026-04-01")),
-            member("06139992", "2002", "2026-04-01", None),
-        ])
-        .await
-        .expect("members");
+    store.upsert_members(members).await.expect("members");
     let facility = Facility {
         code: FacilityCode::from_parts(13, FeeTable::Medical, 10, 1).expect("code"),
         name: "八王子中央病院".into(),
@@ -207,4 +209,35 @@ async fn insured_number_checks_give_each_verdict() {
     assert_eq!(err.code(), "birth_date_in_future");
     let err = check(c.number("06139992", "2002", "1980-06-15", Some("1970-01-01"))).await.expect_err("before birth");
     assert_eq!(err.code(), "visit_before_birth");
+}
+
+#[tokio::test]
+async fn a_link_held_by_the_inspection_is_refused_until_the_insurer_confirms_it() {
+    // The insurer's record of someone else, linked by a mistyped My Number:
+    // the check at import holds the link.
+    let mut wrong = member("06139992", "3003", "2026-04-01", None);
+    wrong.attributes = FiveAttributes {
+        name_kanji: "佐藤 花子".into(),
+        name_kana: "サトウ ハナコ".into(),
+        birth_date: d("1990-01-01"),
+        sex: Sex::Female,
+        address: "大阪府大阪市北区梅田一丁目1番1号".into(),
+    };
+    let key = wrong.key.clone();
+    let c = clinic_with(vec![wrong]).await;
+    let held = c.store.member_by_key(&key).await.expect("read").expect("stored");
+    assert_eq!(held.link_state, Some(onshi_store::LinkState::Suspended), "the wrong link is held at import");
+
+    let query = c.card_query(at(NOW), None, BOTH).await;
+    let err = c.service.check_card(&c.facility, query, at(NOW)).await.expect_err("held");
+    assert_eq!(err.code(), "linkage_under_inspection");
+
+    c.store
+        .decide_link(&key, onshi_store::inspection::LinkDecision::Confirm, "保険者 担当", at(NOW))
+        .await
+        .expect("the insurer confirms");
+    let query = c.card_query(at(NOW), None, BOTH).await;
+    let answer = c.service.check_card(&c.facility, query, at(NOW)).await.expect("restored");
+    assert_eq!(answer.validity, Validity::Valid);
+    assert_eq!(answer.coverages[0].member.key, key);
 }
