@@ -17,7 +17,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use onshi_domain::Date;
 use onshi_domain::eligibility::{CertificateValidityError, check_certificate_validity};
 use onshi_domain::id::InsurerNumber;
@@ -60,10 +60,6 @@ impl std::fmt::Debug for Documents {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Documents").field("backend", &self.store.backend()).finish()
     }
-}
-
-fn today_in_japan(now: DateTime<Utc>) -> Date {
-    (now + TimeDelta::hours(9)).date_naive()
 }
 
 /// 交付番号: kind letter, member id and issue date (at most 20 characters).
@@ -148,7 +144,7 @@ impl Documents {
         self.store
             .set_registration(Registration { person_id, registered: true, changed_at: now, via: via.to_owned() })
             .await?;
-        let today = today_in_japan(now);
+        let today = onshi_domain::date::in_japan(now);
         let mut out = Vec::new();
         for member in self.covered(person_id, today).await? {
             out.push(self.issue(&member, DocumentKind::Notice, "registration", today, None, now).await?);
@@ -165,7 +161,7 @@ impl Documents {
         valid_until: Date,
         now: DateTime<Utc>,
     ) -> Result<Vec<EligibilityDocument>, DocumentError> {
-        let today = today_in_japan(now);
+        let today = onshi_domain::date::in_japan(now);
         check_certificate_validity(today, valid_until)?;
         let person_id = self.person(resident_code).await?;
         self.store
@@ -190,7 +186,7 @@ impl Documents {
         now: DateTime<Utc>,
         mut progress: impl FnMut(&IssueReport),
     ) -> Result<IssueReport, DocumentError> {
-        let today = today_in_japan(now);
+        let today = onshi_domain::date::in_japan(now);
         check_certificate_validity(today, valid_until)?;
         let mut report = IssueReport::default();
         let mut after = None;

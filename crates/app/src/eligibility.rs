@@ -171,18 +171,13 @@ impl std::fmt::Debug for Eligibility {
     }
 }
 
-/// Japan's date at `now`.
-fn today_in_japan(now: DateTime<Utc>) -> Date {
-    (now + TimeDelta::hours(9)).date_naive()
-}
-
 impl Eligibility {
     pub fn new(store: Arc<dyn Store>, jpki: Arc<Jpki>) -> Eligibility {
         Eligibility { store, jpki }
     }
 
     fn as_of(visit: Option<Date>, now: DateTime<Utc>) -> Result<Date, CheckError> {
-        let today = today_in_japan(now);
+        let today = onshi_domain::date::in_japan(now);
         match visit {
             Some(date) if date > today => Err(CheckError::VisitInFuture(date)),
             Some(date) => Ok(date),
@@ -318,7 +313,7 @@ impl Eligibility {
         now: DateTime<Utc>,
         person: &mut Option<PersonId>,
     ) -> Result<Answer, CheckError> {
-        let today = today_in_japan(now);
+        let today = onshi_domain::date::in_japan(now);
         if query.birth_date > today {
             return Err(CheckError::BirthInFuture(query.birth_date));
         }

@@ -361,7 +361,7 @@ impl Jpki {
             // A stand-in for the face photo: the reader compares it, nothing more.
             face_photo: format!("face-photo-stand-in:{}", resident.resident_code).into_bytes(),
         })?;
-        let issued_on = (now + TimeDelta::hours(9)).date_naive();
+        let issued_on = onshi_domain::date::in_japan(now);
         let card = self
             .store
             .insert_card(NewCard {

@@ -82,6 +82,13 @@ pub fn parse_date_form(input: &str) -> Result<(Date, DateForm), DateError> {
     Ok((date, form))
 }
 
+/// The date in Japan (JST, UTC+9; Japan has kept no daylight saving time
+/// since 1951) at `instant`: eligibility, issue and expiry dates are Japanese
+/// calendar dates, whatever the server's time zone.
+pub fn in_japan(instant: chrono::DateTime<chrono::Utc>) -> Date {
+    (instant + chrono::TimeDelta::hours(9)).date_naive()
+}
+
 /// Format as ISO `YYYY-MM-DD`.
 pub fn iso(date: Date) -> String {
     date.format("%Y-%m-%d").to_string()

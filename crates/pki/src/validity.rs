@@ -57,7 +57,7 @@ pub fn card_expiry_date(birth: NaiveDate, issued_on: NaiveDate) -> NaiveDate {
 /// the 5th birthday after the issue date, the issue date being the date in
 /// Japan at `issued_at`.
 pub fn certificate_not_after(birth: NaiveDate, issued_at: DateTime<Utc>) -> DateTime<Utc> {
-    let issued_on = (issued_at + TimeDelta::hours(9)).date_naive();
+    let issued_on = onshi_domain::date::in_japan(issued_at);
     end_of_day_jst(certificate_expiry_date(birth, issued_on))
 }
 

@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use onshi_app::eligibility::Eligibility;
 use onshi_app::jpki::Jpki;
 
@@ -136,10 +136,6 @@ pub enum Clock {
     Manual(Arc<Mutex<DateTime<Utc>>>),
 }
 
-/// Japan Standard Time. Japan has kept no daylight saving time since 1951,
-/// so a fixed offset is exact for every date onshi handles.
-const JST_SECONDS: i32 = 9 * 3600;
-
 impl Clock {
     /// A settable clock starting at `start`.
     pub fn manual(start: DateTime<Utc>) -> Clock {
@@ -164,8 +160,7 @@ impl Clock {
     /// Today's date in Japan: eligibility and coverage dates are Japanese
     /// calendar dates, whatever the server's time zone.
     pub fn today(&self) -> Date {
-        let jst = FixedOffset::east_opt(JST_SECONDS).expect("+09:00 is a valid offset");
-        self.now().with_timezone(&jst).date_naive()
+        onshi_domain::date::in_japan(self.now())
     }
 }
 

@@ -1,6 +1,5 @@
 //! The eligibility tables on SQLite (see [`crate::eligibility`]).
 
-use chrono::{DateTime, Utc};
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -10,14 +9,7 @@ use crate::eligibility::{
 use crate::{PersonId, StoreError};
 
 use super::db_err;
-use super::jpki::ts;
-
-fn ts_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
-    let text: String = row.get(idx)?;
-    DateTime::parse_from_rfc3339(&text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
-}
+use super::rows::{ts, ts_at};
 
 fn list(text: &str) -> Vec<String> {
     text.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect()

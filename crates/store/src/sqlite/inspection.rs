@@ -1,7 +1,6 @@
 //! Linkage integrity on SQLite (see [`crate::inspection`]).
 
 use chrono::{DateTime, Utc};
-use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use onshi_domain::id::InsurerNumber;
@@ -16,22 +15,8 @@ use crate::inspection::{
 };
 use crate::{LinkState, MemberId, PersonId, StoreError, StoredMember};
 
+use super::rows::{parse_ts, ts, ts_at};
 use super::{db_err, rows};
-
-fn ts(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-}
-
-fn ts_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
-    let text: String = row.get(idx)?;
-    parse_ts(idx, &text)
-}
-
-fn parse_ts(idx: usize, text: &str) -> rusqlite::Result<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
-}
 
 fn opt_ts_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<DateTime<Utc>>> {
     row.get::<_, Option<String>>(idx)?.map(|text| parse_ts(idx, &text)).transpose()

@@ -1,7 +1,6 @@
 //! The JPKI tables on SQLite (see [`crate::jpki`]).
 
 use chrono::{DateTime, Utc};
-use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use crate::jpki::{
@@ -10,24 +9,13 @@ use crate::jpki::{
 };
 use crate::{PersonId, StoreError};
 
+use super::rows::{ts, ts_at};
 use super::{db_err, is_unique_violation, rows};
 
 /// A UNIQUE or PRIMARY KEY constraint refused the row.
 fn is_key_violation(err: &rusqlite::Error) -> bool {
     is_unique_violation(err)
         || matches!(err, rusqlite::Error::SqliteFailure(e, _) if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
-}
-
-/// Fixed-width UTC text, so that text order is time order.
-pub(super) fn ts(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
-}
-
-fn ts_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
-    let text: String = row.get(idx)?;
-    DateTime::parse_from_rfc3339(&text)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
 }
 
 const CARD_SELECT: &str =

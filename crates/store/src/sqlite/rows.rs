@@ -30,7 +30,26 @@ pub(super) fn iso(date: Date) -> String {
 
 /// The `updated_at` stamp of a batch, as the SQL default writes it.
 pub(super) fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    ts(chrono::Utc::now())
+}
+
+/// A UTC instant as fixed-width text `YYYY-MM-DDTHH:MM:SS.mmmZ`, so that text
+/// order is time order.
+pub(super) fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// An instant written by [`ts`], read from column `idx`.
+pub(super) fn ts_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<chrono::DateTime<chrono::Utc>> {
+    let text: String = row.get(idx)?;
+    parse_ts(idx, &text)
+}
+
+/// An instant written by [`ts`], parsed from `text` (of column `idx`).
+pub(super) fn parse_ts(idx: usize, text: &str) -> rusqlite::Result<chrono::DateTime<chrono::Utc>> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
 }
 
 /// Indexes of `rows` in the order of `key`. Writing a batch in key order
