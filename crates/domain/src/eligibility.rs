@@ -38,6 +38,14 @@ pub enum Validity {
 }
 
 impl Validity {
+    pub const ALL: [Validity; 5] = [
+        Validity::Valid,
+        Validity::Invalid,
+        Validity::InvalidNewerExists,
+        Validity::NoQualification,
+        Validity::Multiple,
+    ];
+
     /// The OQSCD006 code.
     pub fn code(self) -> u8 {
         match self {
@@ -58,6 +66,11 @@ impl Validity {
             Validity::NoQualification => "該当資格なし",
             Validity::Multiple => "複数該当",
         }
+    }
+
+    /// The verdict a [`Validity::name`] names.
+    pub fn from_name(name: &str) -> Option<Validity> {
+        Validity::ALL.into_iter().find(|v| v.name() == name)
     }
 
     /// A stable machine-readable name for APIs.

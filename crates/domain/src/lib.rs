@@ -16,6 +16,7 @@ mod numeral;
 pub mod person;
 pub mod registry;
 pub mod text;
+pub mod usage;
 pub mod wareki;
 
 pub use chrono::NaiveDate as Date;

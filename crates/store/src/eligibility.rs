@@ -34,6 +34,17 @@ pub struct Consent {
     pub media: String,
 }
 
+/// A month's tallies for the usage report (see [`onshi_domain::usage`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UsageTallies {
+    /// The month's log, grouped by facility kind, method, result, insurer
+    /// and consent categories.
+    pub queries: Vec<onshi_domain::usage::QueryTally>,
+    /// Each insurer's members on the month's last day and how many of them
+    /// were registered at its end, by insurer number.
+    pub insurers: Vec<onshi_domain::usage::InsurerTally>,
+}
+
 /// One eligibility query, as the usage report counts it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EligibilityLogEntry {

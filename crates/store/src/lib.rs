@@ -328,6 +328,18 @@ pub trait Store: Send + Sync + 'static {
 
     async fn registration(&self, person_id: PersonId) -> Result<Option<eligibility::Registration>, StoreError>;
 
+    /// The usage report's tallies: the eligibility log from `from`
+    /// (inclusive) to `to` (exclusive), grouped; and per insurer the members
+    /// whose coverage holds on `members_on` (acquired on or before it, not
+    /// lost on or before it), with how many of them are linked to a person
+    /// whose last registration event before `to` is a registration.
+    async fn usage_tallies(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        members_on: Date,
+    ) -> Result<eligibility::UsageTallies, StoreError>;
+
     async fn member_by_id(&self, member_id: MemberId) -> Result<Option<StoredMember>, StoreError>;
 
     /// Members in `member_id` order after `after`, at most `limit`; only

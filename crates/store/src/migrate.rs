@@ -59,6 +59,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_linkage_inspection"),
     migration!(4, "0004_eligibility"),
     migration!(5, "0005_registration_documents"),
+    migration!(6, "0006_registration_events"),
 ];
 
 /// What `Store::migrate` did.

@@ -3,8 +3,10 @@
 use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Row};
 
+use onshi_domain::usage::{InsurerTally, QueryTally};
+
 use crate::eligibility::{
-    Consent, DocumentKind, EligibilityDocument, EligibilityLogEntry, FacilityClient, Registration,
+    Consent, DocumentKind, EligibilityDocument, EligibilityLogEntry, FacilityClient, Registration, UsageTallies,
 };
 use crate::{PersonId, StoreError};
 
@@ -136,6 +138,7 @@ pub(super) async fn log_eligibility(pool: &PgPool, entries: &[EligibilityLogEntr
 }
 
 pub(super) async fn set_registration(pool: &PgPool, r: &Registration) -> Result<(), StoreError> {
+    let mut tx = pool.begin().await.map_err(db_err("starting a transaction"))?;
     sqlx::query(
         "INSERT INTO insurance_registrations (person_id, registered, changed_at, via) VALUES ($1, $2, $3, $4)
          ON CONFLICT (person_id) DO UPDATE SET registered = $2, changed_at = $3, via = $4",
@@ -144,10 +147,18 @@ pub(super) async fn set_registration(pool: &PgPool, r: &Registration) -> Result<
     .bind(r.registered)
     .bind(r.changed_at)
     .bind(&r.via)
-    .execute(pool)
+    .execute(&mut *tx)
     .await
     .map_err(db_err("recording a registration"))?;
-    Ok(())
+    sqlx::query("INSERT INTO registration_events (person_id, registered, at, via) VALUES ($1, $2, $3, $4)")
+        .bind(r.person_id.0)
+        .bind(r.registered)
+        .bind(r.changed_at)
+        .bind(&r.via)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err("recording a registration"))?;
+    tx.commit().await.map_err(db_err("committing a registration"))
 }
 
 pub(super) async fn registration(pool: &PgPool, person_id: PersonId) -> Result<Option<Registration>, StoreError> {
@@ -235,3 +246,68 @@ pub(super) async fn documents_of_member(
     .map_err(db_err("reading documents"))?;
     rows.iter().map(document_row).collect()
 }
+
+pub(super) async fn usage_tallies(
+    pool: &PgPool,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    members_on: onshi_domain::Date,
+) -> Result<UsageTallies, StoreError> {
+    let rows = sqlx::query(QUERY_TALLIES)
+        .bind(from)
+        .bind(to)
+        .fetch_all(pool)
+        .await
+        .map_err(db_err("reading the eligibility log"))?;
+    let queries = rows
+        .iter()
+        .map(|row| {
+            Ok(QueryTally {
+                facility_kind: row.try_get(0)?,
+                method: row.try_get(1)?,
+                result: row.try_get(2)?,
+                insurer_number: row.try_get(3)?,
+                consent_categories: row.try_get(4)?,
+                count: row.try_get::<i64, _>(5)?.try_into().unwrap_or_default(),
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(db_err("decoding the eligibility log"))?;
+    let rows = sqlx::query(INSURER_TALLIES)
+        .bind(to)
+        .bind(members_on)
+        .fetch_all(pool)
+        .await
+        .map_err(db_err("counting members"))?;
+    let insurers = rows
+        .iter()
+        .map(|row| {
+            Ok(InsurerTally {
+                insurer_number: row.try_get(0)?,
+                insurer_name: row.try_get(1)?,
+                members: row.try_get::<i64, _>(2)?.try_into().unwrap_or_default(),
+                registered: row.try_get::<i64, _>(3)?.try_into().unwrap_or_default(),
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(db_err("decoding member counts"))?;
+    Ok(UsageTallies { queries, insurers })
+}
+
+const QUERY_TALLIES: &str = "SELECT facility_kind, method, result, insurer_number, consent_categories, COUNT(*)
+         FROM eligibility_log WHERE at >= $1 AND at < $2
+         GROUP BY facility_kind, method, result, insurer_number, consent_categories
+         ORDER BY facility_kind, method, result, insurer_number, consent_categories";
+
+const INSURER_TALLIES: &str = "WITH last AS (
+             SELECT person_id, MAX(event_id) AS event_id FROM registration_events WHERE at < $1 GROUP BY person_id
+         ), registered AS (
+             SELECT e.person_id FROM registration_events e JOIN last ON e.event_id = last.event_id WHERE e.registered
+         )
+         SELECT m.insurer_number, i.name, COUNT(*), COUNT(registered.person_id)
+         FROM members m
+         JOIN insurers i ON i.insurer_number = m.insurer_number
+         LEFT JOIN registered ON registered.person_id = m.person_id
+         WHERE m.acquired_on <= $2 AND (m.lost_on IS NULL OR m.lost_on > $2)
+         GROUP BY m.insurer_number, i.name
+         ORDER BY m.insurer_number";

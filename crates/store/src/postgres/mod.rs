@@ -620,6 +620,15 @@ impl Store for PostgresStore {
         eligibility::registration(&self.pool, person_id).await
     }
 
+    async fn usage_tallies(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+        members_on: Date,
+    ) -> Result<crate::eligibility::UsageTallies, StoreError> {
+        eligibility::usage_tallies(&self.pool, from, to, members_on).await
+    }
+
     async fn member_by_id(&self, member_id: crate::MemberId) -> Result<Option<StoredMember>, StoreError> {
         let row = sqlx::query(AssertSqlSafe(format!("{MEMBER_SELECT} WHERE member_id = $1")))
             .bind(member_id.0)

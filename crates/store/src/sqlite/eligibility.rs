@@ -3,8 +3,10 @@
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use onshi_domain::usage::{InsurerTally, QueryTally};
+
 use crate::eligibility::{
-    Consent, DocumentKind, EligibilityDocument, EligibilityLogEntry, FacilityClient, Registration,
+    Consent, DocumentKind, EligibilityDocument, EligibilityLogEntry, FacilityClient, Registration, UsageTallies,
 };
 use crate::{PersonId, StoreError};
 
@@ -134,14 +136,20 @@ pub(super) fn log_eligibility(conn: &mut Connection, entries: &[EligibilityLogEn
     tx.commit().map_err(db_err("committing the eligibility log"))
 }
 
-pub(super) fn set_registration(conn: &Connection, r: &Registration) -> Result<(), StoreError> {
-    conn.execute(
+pub(super) fn set_registration(conn: &mut Connection, r: &Registration) -> Result<(), StoreError> {
+    let tx = conn.transaction().map_err(db_err("starting a transaction"))?;
+    tx.execute(
         "INSERT INTO insurance_registrations (person_id, registered, changed_at, via) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (person_id) DO UPDATE SET registered = ?2, changed_at = ?3, via = ?4",
         params![r.person_id.0, r.registered, ts(r.changed_at), r.via],
     )
     .map_err(db_err("recording a registration"))?;
-    Ok(())
+    tx.execute(
+        "INSERT INTO registration_events (person_id, registered, at, via) VALUES (?1, ?2, ?3, ?4)",
+        params![r.person_id.0, r.registered, ts(r.changed_at), r.via],
+    )
+    .map_err(db_err("recording a registration"))?;
+    tx.commit().map_err(db_err("committing a registration"))
 }
 
 pub(super) fn registration(conn: &Connection, person_id: PersonId) -> Result<Option<Registration>, StoreError> {
@@ -245,3 +253,60 @@ pub(super) fn documents_of_member(
         .map_err(db_err("reading documents"))?;
     rows.into_iter().map(decode_document).collect()
 }
+
+pub(super) fn usage_tallies(
+    conn: &Connection,
+    from: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
+    members_on: onshi_domain::Date,
+) -> Result<UsageTallies, StoreError> {
+    let mut stmt = conn
+        .prepare(QUERY_TALLIES)
+        .map_err(db_err("reading the eligibility log"))?;
+    let queries = stmt
+        .query_map(params![ts(from), ts(to)], |row| {
+            Ok(QueryTally {
+                facility_kind: row.get(0)?,
+                method: row.get(1)?,
+                result: row.get(2)?,
+                insurer_number: row.get(3)?,
+                consent_categories: row.get(4)?,
+                count: row.get::<_, i64>(5)?.try_into().unwrap_or_default(),
+            })
+        })
+        .map_err(db_err("reading the eligibility log"))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_err("reading the eligibility log"))?;
+    let mut stmt = conn.prepare(INSURER_TALLIES).map_err(db_err("counting members"))?;
+    let insurers = stmt
+        .query_map(params![ts(to), members_on.to_string()], |row| {
+            Ok(InsurerTally {
+                insurer_number: row.get(0)?,
+                insurer_name: row.get(1)?,
+                members: row.get::<_, i64>(2)?.try_into().unwrap_or_default(),
+                registered: row.get::<_, i64>(3)?.try_into().unwrap_or_default(),
+            })
+        })
+        .map_err(db_err("counting members"))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_err("counting members"))?;
+    Ok(UsageTallies { queries, insurers })
+}
+
+const QUERY_TALLIES: &str = "SELECT facility_kind, method, result, insurer_number, consent_categories, COUNT(*)
+         FROM eligibility_log WHERE at >= ?1 AND at < ?2
+         GROUP BY facility_kind, method, result, insurer_number, consent_categories
+         ORDER BY facility_kind, method, result, insurer_number, consent_categories";
+
+const INSURER_TALLIES: &str = "WITH last AS (
+             SELECT person_id, MAX(event_id) AS event_id FROM registration_events WHERE at < ?1 GROUP BY person_id
+         ), registered AS (
+             SELECT e.person_id FROM registration_events e JOIN last ON e.event_id = last.event_id WHERE e.registered
+         )
+         SELECT m.insurer_number, i.name, COUNT(*), COUNT(registered.person_id)
+         FROM members m
+         JOIN insurers i ON i.insurer_number = m.insurer_number
+         LEFT JOIN registered ON registered.person_id = m.person_id
+         WHERE m.acquired_on <= ?2 AND (m.lost_on IS NULL OR m.lost_on > ?2)
+         GROUP BY m.insurer_number, i.name
+         ORDER BY m.insurer_number";

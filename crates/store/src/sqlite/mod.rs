@@ -757,6 +757,15 @@ impl Store for SqliteStore {
         self.read(move |conn| eligibility::registration(conn, person_id)).await
     }
 
+    async fn usage_tallies(
+        &self,
+        from: chrono::DateTime<chrono::Utc>,
+        to: chrono::DateTime<chrono::Utc>,
+        members_on: Date,
+    ) -> Result<crate::eligibility::UsageTallies, StoreError> {
+        self.read(move |conn| eligibility::usage_tallies(conn, from, to, members_on)).await
+    }
+
     async fn member_by_id(&self, member_id: crate::MemberId) -> Result<Option<StoredMember>, StoreError> {
         self.read(move |conn| {
             let sql = format!("{} WHERE member_id = ?1", rows::MEMBER_SELECT);

@@ -144,3 +144,118 @@ async fn registrations_documents_and_member_pages() {
         assert_eq!(store.documents_of_member(member_id).await.expect("read"), vec![document], "{name}");
     }
 }
+
+/// The usage report's tallies: the month's log grouped (the month's first
+/// instant in, its end out), members counted on the month's last day, and
+/// registrations as they stood at the month's end.
+#[tokio::test]
+async fn usage_tallies_count_the_month_and_its_last_day() {
+    use onshi_domain::usage::{InsurerTally, QueryTally};
+    use onshi_store::eligibility::Registration;
+    // April 2026 in Japan: 2026-03-31T15:00Z ..< 2026-04-30T15:00Z.
+    let (from, to) = (at("2026-03-31T15:00:00Z"), at("2026-04-30T15:00:00Z"));
+    for store in stores("elig_usage").await {
+        let name = store.backend().name();
+        store
+            .upsert_residents(vec![resident(1, 1, "山田 太郎"), resident(2, 2, "山田 花子"), resident(3, 3, "山田 次郎")])
+            .await
+            .expect("residents");
+        let lost_on_last_day = Member { lost_on: Some(date("2026-04-30")), ..member("0005", 0, None) };
+        let lost_after = Member { lost_on: Some(date("2026-05-01")), ..member("0007", 0, None) };
+        let joins_next_month = Member { acquired_on: date("2026-05-01"), ..member("0006", 0, None) };
+        store
+            .upsert_members(vec![
+                member("0001", 0, Some(my_number(1))),
+                member("0002", 0, Some(my_number(2))),
+                member("0003", 0, Some(my_number(3))),
+                member("0004", 0, None),
+                lost_on_last_day,
+                lost_after,
+                joins_next_month,
+            ])
+            .await
+            .expect("members");
+        let person = |n| {
+            let store = Arc::clone(&store);
+            async move { store.resident_by_my_number(&my_number(n)).await.expect("read").expect("present").person_id }
+        };
+        let registration = |person_id, registered, when: &str| Registration {
+            person_id,
+            registered,
+            changed_at: at(when),
+            via: "portal".into(),
+        };
+        // Registered before the month and still: counts.
+        store.set_registration(registration(person(1).await, true, "2026-03-01T00:00:00Z")).await.expect("reg");
+        // Registered, then cancelled within the month: does not.
+        store.set_registration(registration(person(2).await, true, "2026-04-10T00:00:00Z")).await.expect("reg");
+        store.set_registration(registration(person(2).await, false, "2026-04-20T00:00:00Z")).await.expect("reg");
+        // Registered at 00:30 on 1 May in Japan: after the month.
+        store.set_registration(registration(person(3).await, true, "2026-04-30T15:30:00Z")).await.expect("reg");
+
+        let entry = |when: &str, method: &str, result: &str, consent: &[&str]| EligibilityLogEntry {
+            at: at(when),
+            facility_code: facility(1).code.as_str().to_owned(),
+            facility_kind: "hospital".into(),
+            method: method.into(),
+            result: result.into(),
+            person_id: None,
+            insurer_number: (result == "valid").then(|| "01130012".to_owned()),
+            consent_categories: consent.iter().map(|c| (*c).to_owned()).collect(),
+        };
+        store
+            .log_eligibility(vec![
+                entry("2026-03-31T14:59:59.999Z", "card", "valid", &["checkup"]),
+                entry("2026-03-31T15:00:00Z", "card", "valid", &["clinical_drug", "checkup"]),
+                entry("2026-04-15T03:00:00Z", "card", "valid", &["clinical_drug", "checkup"]),
+                entry("2026-04-15T03:00:01Z", "insured_number", "valid", &[]),
+                entry("2026-04-20T03:00:00Z", "card", "certificate_revoked", &[]),
+                entry("2026-04-30T14:59:59.999Z", "smartphone", "valid", &[]),
+                entry("2026-04-30T15:00:00Z", "card", "valid", &[]),
+            ])
+            .await
+            .expect("log");
+
+        let tallies = store.usage_tallies(from, to, date("2026-04-30")).await.expect("tallies");
+        let tally = |method: &str, result: &str, consent: &str, count| QueryTally {
+            facility_kind: "hospital".into(),
+            method: method.into(),
+            result: result.into(),
+            insurer_number: (result == "valid").then(|| "01130012".to_owned()),
+            consent_categories: consent.into(),
+            count,
+        };
+        assert_eq!(
+            tallies.queries,
+            vec![
+                tally("card", "certificate_revoked", "", 1),
+                tally("card", "valid", "clinical_drug,checkup", 2),
+                tally("insured_number", "valid", "", 1),
+                tally("smartphone", "valid", "", 1),
+            ],
+            "{name}"
+        );
+        assert_eq!(
+            tallies.insurers,
+            vec![InsurerTally {
+                insurer_number: "01130012".into(),
+                insurer_name: store
+                    .insurers()
+                    .await
+                    .expect("insurers")
+                    .into_iter()
+                    .find(|i| i.insurer_number.as_str() == "01130012")
+                    .map(|i| i.name)
+                    .unwrap_or_default(),
+                members: 5,
+                registered: 1,
+            }],
+            "{name}: 0001–0004 and the member lost on 1 May; person 1 registered"
+        );
+        // A month with nothing logged still counts the members.
+        let empty = store.usage_tallies(at("2025-12-31T15:00:00Z"), at("2026-01-31T15:00:00Z"), date("2026-01-31"));
+        let empty = empty.await.expect("tallies");
+        assert!(empty.queries.is_empty(), "{name}");
+        assert_eq!(empty.insurers.iter().map(|i| (i.members, i.registered)).collect::<Vec<_>>(), [(6, 0)], "{name}");
+    }
+}
