@@ -56,6 +56,51 @@ impl EligibilityAnswer {
     }
 }
 
+/// Why the connector could not get an answer from the platform for a
+/// request it read: the failure is written as an error response (処理結果区分
+/// 9) with one of these codes, so that the clinic system is never left
+/// without an answer.
+///
+/// Like [`crate::RequestError::code`], the codes are onshi's own (the real
+/// 別紙6-1 処理結果コード are not public), prefixed `ONS` and numbered from 101
+/// so that they never collide with the request errors: ONS101 the platform
+/// cannot be reached, ONS102 it refused the connector's client credentials,
+/// ONS103 it failed or answered something unexpected, ONS104 it refused the
+/// query itself (the platform's own code is in the message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ServiceFailure {
+    /// ONS101: 資格確認サービスに接続できません (no connection, timeout).
+    Unreachable,
+    /// ONS102: the platform refused the connector's client (id, secret or token).
+    Unauthorized,
+    /// ONS103: the platform failed (5xx) or answered something unexpected.
+    Unavailable,
+    /// ONS104: the platform refused the query (e.g. a birth date in the future).
+    Refused,
+}
+
+impl ServiceFailure {
+    /// The `ErrorCode` / `ProcessingResultCode` written in the error response.
+    pub fn code(self) -> &'static str {
+        match self {
+            ServiceFailure::Unreachable => "ONS101",
+            ServiceFailure::Unauthorized => "ONS102",
+            ServiceFailure::Unavailable => "ONS103",
+            ServiceFailure::Refused => "ONS104",
+        }
+    }
+
+    /// The Japanese sentence that opens the error message.
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            ServiceFailure::Unreachable => "資格確認サービスに接続できません",
+            ServiceFailure::Unauthorized => "資格確認サービスが接続元の認証を拒否しました",
+            ServiceFailure::Unavailable => "資格確認サービスでエラーが発生しました",
+            ServiceFailure::Refused => "資格確認サービスが照会を受け付けませんでした",
+        }
+    }
+}
+
 /// 処理結果状況 and, when there is one, 処理結果コード/メッセージ (given on an
 /// error, and on a normal end with a remark).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,8 +11,10 @@
 //! - [`EligibilityAnswer`]: what the platform answers, in the terminal's
 //!   vocabulary ([`codes`]).
 //! - [`EligibilityResponse`]: the answer file ([`EligibilityResponse::to_request`]),
-//!   the error file for a refused request ([`EligibilityResponse::refusal`]) and
-//!   the card-check file ([`EligibilityResponse::card_check`]), written with
+//!   the error file for a refused request ([`EligibilityResponse::refusal`]),
+//!   the error file for a request the platform could not answer
+//!   ([`EligibilityResponse::failed`], [`ServiceFailure`]) and the card-check
+//!   file ([`EligibilityResponse::card_check`]), written with
 //!   [`EligibilityResponse::to_xml`]; [`parse_response`] reads one back.
 //! - [`files`]: folder layout, `req`→`res` names, atomic writes.
 //!
@@ -30,7 +32,7 @@ mod xml;
 
 pub use answer::{
     Consent, ElderlyRecipient, EligibilityAnswer, LimitCertificate, ProcessingResult, QualificationResult,
-    ResultMessage, SpecificDisease, ViewingConsent,
+    ResultMessage, ServiceFailure, SpecificDisease, ViewingConsent,
 };
 pub use encoding::DecodeError;
 pub use encoding::{Encoded, TextEncoding};

@@ -45,7 +45,7 @@ use onshi_domain::person::{CopayRatio, Relationship, Sex};
 
 use crate::answer::{
     Consent, ElderlyRecipient, EligibilityAnswer, LimitCertificate, ProcessingResult, QualificationResult,
-    ResultMessage, SpecificDisease, ViewingConsent,
+    ResultMessage, ServiceFailure, SpecificDisease, ViewingConsent,
 };
 use crate::codes::{
     Code, ConsentFlag, InsuredCardClassification, ProcessingResultStatus, QualificationValidity,
@@ -135,6 +135,21 @@ impl EligibilityResponse {
             search: None,
             answer: EligibilityAnswer::error(code, message),
         }
+    }
+
+    /// This response turned into an error response for a failure after the
+    /// request was read (the platform unreachable, refusing, failing):
+    /// 処理結果区分 9 with `ErrorCode`/`ErrorMessage`, and the same code and
+    /// message as 処理結果状況 2 in the body, as [`EligibilityResponse::refusal`]
+    /// writes them; the echoed 照会条件 stays, so the clinic system can tell
+    /// which query failed.
+    pub fn failed(mut self, failure: ServiceFailure, detail: &str) -> EligibilityResponse {
+        let message = format!("{}: {detail}", failure.label_ja());
+        let message: String = message.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+        self.header.segment = SegmentOfResult::Abnormal;
+        self.header.error = Some(ResultMessage { code: failure.code().to_owned(), message: message.clone() });
+        self.answer = EligibilityAnswer::error(failure.code(), message);
+        self
     }
 
     /// The card-check result (照会区分 1, マイナンバーカード) the terminal

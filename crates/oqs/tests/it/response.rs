@@ -8,7 +8,7 @@ use onshi_oqs::codes::{
 };
 use onshi_oqs::{
     Consent, ElderlyRecipient, EligibilityAnswer, EligibilityResponse, LimitCertificate, QualificationResult,
-    SpecificDisease, TextEncoding, ViewingConsent, parse_request, parse_response,
+    ServiceFailure, SpecificDisease, TextEncoding, ViewingConsent, parse_request, parse_response,
 };
 
 use crate::{TEMPLATE, shift_jis, template_with};
@@ -290,4 +290,38 @@ fn a_response_with_a_bad_code_is_refused_naming_it() {
     let error = parse_response(text.as_bytes()).expect_err("bad sex");
     let message = error.to_string();
     assert!(message.contains("Sex1") && message.contains("\"7\"") && message.contains("未設定"), "{message}");
+}
+
+#[test]
+fn a_query_the_platform_could_not_answer_gets_an_error_response_that_keeps_the_echo() {
+    let bytes = shift_jis(&TEMPLATE.replace("CLINIC01", "受付"));
+    let request = parse_request(&bytes).expect("parses");
+    let response = EligibilityResponse::to_request(&request, EligibilityAnswer::not_found(), at(2026, 4, 1, 9, 30, 5))
+        .failed(ServiceFailure::Unreachable, "connection refused\nat 127.0.0.1:9");
+    let encoded = response.to_xml();
+    let (text, _, _) = encoding_rs::SHIFT_JIS.decode(&encoded.bytes);
+    assert!(text.contains("<SegmentOfResult>9</SegmentOfResult>"), "{text}");
+    assert!(text.contains("<ErrorCode>ONS101</ErrorCode>"), "{text}");
+    assert!(
+        text.contains(
+            "<ErrorMessage>資格確認サービスに接続できません: connection refused at 127.0.0.1:9</ErrorMessage>"
+        ),
+        "one line: {text}"
+    );
+    assert!(text.contains("<ProcessingResultCode>ONS101</ProcessingResultCode>"), "{text}");
+    assert!(text.contains("<InsurerNumber>33120015</InsurerNumber>"), "the query is echoed: {text}");
+    assert!(!text.contains("QualificationValidity"), "{text}");
+    let parsed = parse_response(&encoded.bytes).expect("parses");
+    assert_eq!(parsed, response);
+    assert_eq!(parsed.header.encoding, TextEncoding::ShiftJis);
+    let codes: Vec<_> = [
+        ServiceFailure::Unreachable,
+        ServiceFailure::Unauthorized,
+        ServiceFailure::Unavailable,
+        ServiceFailure::Refused,
+    ]
+    .iter()
+    .map(|f| f.code())
+    .collect();
+    assert_eq!(codes, ["ONS101", "ONS102", "ONS103", "ONS104"]);
 }
