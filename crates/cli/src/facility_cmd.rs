@@ -8,10 +8,11 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Args, Subcommand};
 use onshi_store::eligibility::FacilityClient;
 
+use crate::platform::{ApiFailure, FacilityApi};
 use crate::settings::{self, DbArgs};
 
 #[derive(Debug, Subcommand)]
@@ -123,23 +124,7 @@ async fn check_number(config_file: Option<PathBuf>, args: CheckNumberArgs) -> an
         Some(url) => url.trim_end_matches('/').to_owned(),
         None => settings::load(config_file, &[])?.config.server.public_base_url(),
     };
-    let http = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .build()
-        .context("cannot start the HTTP client")?;
-    let basic = STANDARD.encode(format!("{}:{}", args.client_id, args.client_secret));
-    let response = http
-        .post(format!("{platform}/oauth/token"))
-        .header("authorization", format!("Basic {basic}"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .with_context(|| format!("the platform at {platform} cannot be reached"))?;
-    let token: serde_json::Value = response.json().await.context("the token answer is not JSON")?;
-    let Some(access) = token["access_token"].as_str() else {
-        anyhow::bail!("the platform refused the client: {token}");
-    };
+    let mut api = FacilityApi::new(&platform, &args.client_id, &args.client_secret)?;
     let mut query = serde_json::json!({
         "insurer_number": args.insurer, "symbol": args.symbol, "number": args.number, "birth_date": args.birth_date,
     });
@@ -149,21 +134,17 @@ async fn check_number(config_file: Option<PathBuf>, args: CheckNumberArgs) -> an
     if let Some(visit) = args.visit_date {
         query["visit_date"] = visit.into();
     }
-    let response = http
-        .post(format!("{platform}/facility/eligibility/insured-number"))
-        .bearer_auth(access)
-        .json(&query)
-        .send()
-        .await
-        .with_context(|| format!("the platform at {platform} cannot be reached"))?;
-    let ok = response.status().is_success();
-    let body: serde_json::Value = response.json().await.context("the answer is not JSON")?;
-    if !ok {
-        eprintln!("refused ({}): {}", body["code"].as_str().unwrap_or("?"), body["message"].as_str().unwrap_or(""));
-        return Ok(ExitCode::FAILURE);
+    match api.post("/facility/eligibility/insured-number", &query).await {
+        Ok(body) => {
+            println!("{}", serde_json::to_string_pretty(&body).context("cannot print the answer")?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ApiFailure::Refused { code, message }) => {
+            eprintln!("refused ({code}): {message}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(failure) => anyhow::bail!("the platform at {platform} {failure}"),
     }
-    println!("{}", serde_json::to_string_pretty(&body).context("cannot print the answer")?);
-    Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) async fn run(config_file: Option<PathBuf>, command: FacilityCommand) -> anyhow::Result<ExitCode> {

@@ -15,11 +15,13 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod card_cmd;
 mod check;
+mod connector_cmd;
 mod demo;
 mod documents_cmd;
 mod facility_cmd;
 mod import_cmd;
 mod inspect_cmd;
+mod platform;
 mod reader_cmd;
 mod settings;
 mod synth_cmd;
@@ -92,7 +94,11 @@ enum Command {
         #[command(subcommand)]
         command: inspect_cmd::LinkageCommand,
     },
-    /// A card reader: sign in to the platform with a card.
+    /// The eligibility terminal's file exchange: answer the 資格確認 request
+    /// files clinic software drops into DIR/req, in DIR/res.
+    Connector(connector_cmd::ConnectorArgs),
+    /// A card reader: sign in to the platform with a card, or check
+    /// eligibility with it and write the terminal's card-check file.
     Reader {
         #[command(subcommand)]
         command: reader_cmd::ReaderCommand,
@@ -133,6 +139,7 @@ fn main() -> ExitCode {
         Command::Documents { command } => {
             runtime().and_then(|rt| rt.block_on(documents_cmd::run(config_file, command)))
         }
+        Command::Connector(args) => runtime().and_then(|rt| rt.block_on(connector_cmd::run(config_file, args))),
         Command::Reader { command } => runtime().and_then(|rt| rt.block_on(reader_cmd::run(config_file, command))),
         Command::Inspect(args) => runtime().and_then(|rt| rt.block_on(inspect_cmd::inspect(config_file, args))),
         Command::Linkage { command } => {

@@ -156,8 +156,9 @@ pub async fn serve_with_shutdown(
     outcome
 }
 
-/// Completes on the first SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
+/// Completes on the first SIGINT (Ctrl-C) or SIGTERM; the server's and every
+/// other long-running command's (`onshi connector`) way to stop cleanly.
+pub async fn shutdown_signal() {
     let interrupt = async {
         if let Err(error) = tokio::signal::ctrl_c().await {
             tracing::error!(%error, "cannot listen for Ctrl-C; only SIGTERM will stop the server");

@@ -65,13 +65,13 @@ impl Desk {
 }
 
 /// `onshi card serve` on a free loopback port; removed (killed) on drop.
-struct CardProcess {
+pub(crate) struct CardProcess {
     child: Child,
-    target: String,
+    pub(crate) target: String,
 }
 
 impl CardProcess {
-    fn start(file: &Path) -> CardProcess {
+    pub(crate) fn start(file: &Path) -> CardProcess {
         let mut child = onshi()
             .args(["card", "serve", "--listen", "127.0.0.1:0"])
             .arg(file)

@@ -5,6 +5,7 @@ use std::path::Path;
 mod card;
 #[path = "../common/mod.rs"]
 mod common;
+mod connector;
 mod facility;
 mod inspect;
 mod jpki;
