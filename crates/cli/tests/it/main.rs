@@ -75,6 +75,8 @@ fn every_subcommand_has_help() {
         vec!["linkage", "confirm", "--help"],
         vec!["linkage", "correct", "--help"],
         vec!["linkage", "suspended", "--help"],
+        vec!["connector", "--help"],
+        vec!["reader", "check", "--help"],
     ] {
         let out = run(onshi().args(&args));
         assert_eq!(out.status.code(), Some(0), "{args:?}");
