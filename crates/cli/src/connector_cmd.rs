@@ -44,6 +44,7 @@ use std::time::{Duration, Instant, SystemTime};
 use anyhow::Context;
 use chrono::NaiveDateTime;
 use clap::Args;
+use onshi_domain::date::time_in_japan;
 use onshi_domain::id::FacilityCode;
 use onshi_domain::person::{CopayRatio, Relationship, Sex};
 use onshi_oqs::codes::{ConsentFlag, InsuredCardClassification, QualificationValidity};
@@ -89,13 +90,9 @@ pub(crate) struct ConnectorArgs {
     incomplete_ms: u64,
 }
 
-/// Now in Japan (JST, no daylight saving time), as the files write times.
+/// Now in Japan, as the files write times.
 pub(crate) fn japan_now() -> NaiveDateTime {
-    japan_time(chrono::Utc::now())
-}
-
-fn japan_time(instant: chrono::DateTime<chrono::Utc>) -> NaiveDateTime {
-    (instant + chrono::TimeDelta::hours(9)).naive_utc()
+    time_in_japan(chrono::Utc::now())
 }
 
 pub(crate) async fn run(config_file: Option<PathBuf>, args: ConnectorArgs) -> anyhow::Result<ExitCode> {
@@ -421,7 +418,7 @@ pub(crate) fn oqs_answer(answer: &platform::Answer, at: NaiveDateTime) -> Result
                 None => None,
                 Some(text) => Some(
                     chrono::DateTime::parse_from_rfc3339(text)
-                        .map(|t| japan_time(t.to_utc()))
+                        .map(|t| time_in_japan(t.to_utc()))
                         .map_err(|e| format!("the platform's consent_expires_at {text:?}: {e}"))?,
                 ),
             };

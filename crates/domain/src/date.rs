@@ -86,7 +86,13 @@ pub fn parse_date_form(input: &str) -> Result<(Date, DateForm), DateError> {
 /// since 1951) at `instant`: eligibility, issue and expiry dates are Japanese
 /// calendar dates, whatever the server's time zone.
 pub fn in_japan(instant: chrono::DateTime<chrono::Utc>) -> Date {
-    (instant + chrono::TimeDelta::hours(9)).date_naive()
+    time_in_japan(instant).date()
+}
+
+/// The wall-clock time in Japan at `instant` (JST, as [`in_japan`]), as
+/// Japanese systems write times, e.g. the eligibility terminal's yyyyMMddHHmmss.
+pub fn time_in_japan(instant: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDateTime {
+    (instant + chrono::TimeDelta::hours(9)).naive_utc()
 }
 
 /// Format as ISO `YYYY-MM-DD`.

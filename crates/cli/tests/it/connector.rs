@@ -118,7 +118,7 @@ impl Connector {
             .args(["connector", "--dir"])
             .arg(exchange)
             .args(["--platform", platform, "--client-id", &clinic.client_id, "--client-secret", secret])
-            .args(["--facility", &clinic.facility, "--poll-ms", "100", "--settle-ms", "300", "--incomplete-ms", "3000"])
+            .args(["--facility", &clinic.facility, "--poll-ms", "100", "--settle-ms", "300", "--incomplete-ms", "5000"])
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()

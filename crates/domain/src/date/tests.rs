@@ -68,3 +68,13 @@ fn converts_either_way() {
     assert_eq!(convert("令和元年5月1日"), "2019-05-01");
     assert_eq!(convert("4310430"), "2019-04-30");
 }
+
+#[test]
+fn the_time_in_japan_is_nine_hours_ahead_of_utc_and_turns_the_date_at_15_utc() {
+    let utc = |h, m| {
+        chrono::NaiveDate::from_ymd_opt(2026, 3, 31).and_then(|d| d.and_hms_opt(h, m, 0)).expect("valid").and_utc()
+    };
+    assert_eq!(time_in_japan(utc(14, 59)).format("%Y%m%d%H%M%S").to_string(), "20260331235900");
+    assert_eq!(time_in_japan(utc(15, 0)).format("%Y%m%d%H%M%S").to_string(), "20260401000000");
+    assert_eq!(in_japan(utc(15, 0)), time_in_japan(utc(15, 0)).date());
+}
