@@ -463,6 +463,7 @@ fn a_card_check_is_written_as_the_terminals_card_check_file() {
         .args(["--support-pin", "5678", "--out"])
         .arg(&card_file));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let serial = stdout(&out).split_whitespace().nth(2).expect("serial").to_owned();
     let server = clinic.server(&[]);
     let card = CardProcess::start(&card_file);
     let exchange = clinic.dir.path().join("oqs");
@@ -512,6 +513,28 @@ fn a_card_check_is_written_as_the_terminals_card_check_file() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("2 tries left"), "{}", stderr(&out));
     assert_eq!(std::fs::read_dir(exchange.join("face")).expect("face").count(), 1);
+
+    // A card the platform refuses (suspended at the municipal desk): the
+    // error is written for the clinic system, with the platform's reason.
+    let out = run(onshi()
+        .env("ONSHI_DATA_DIR", clinic.data_dir())
+        .env("ONSHI_DB", &clinic.db)
+        .args(["card", "suspend", &serial]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = check("1234");
+    assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("certificate_suspended"), "{}", stderr(&out));
+    let refused = std::fs::read_dir(exchange.join("face"))
+        .expect("face")
+        .map(|e| e.expect("entry").path())
+        .find(|p| *p != files[0])
+        .expect("a second card-check file");
+    let response = parsed(&std::fs::read(&refused).expect("read"));
+    assert_eq!(response.header.reference, ReferenceClassification::Card);
+    let error = response.header.error.expect("an error");
+    assert_eq!(error.code, "ONS104");
+    assert!(error.message.contains("certificate_suspended"), "{}", error.message);
+    assert_eq!(response.answer.validity, None);
     drop(card);
     drop(server);
 }
