@@ -194,10 +194,8 @@ impl UsageReport {
         for row in kinds.values() {
             total.add(row);
         }
-        let by_kind = FacilityKind::ALL
-            .iter()
-            .map(|&kind| (kind, kinds.get(kind.code()).cloned().unwrap_or_default()))
-            .collect();
+        let by_kind =
+            FacilityKind::ALL.iter().map(|&kind| (kind, kinds.get(kind.code()).cloned().unwrap_or_default())).collect();
 
         let mut rows: BTreeMap<&str, InsurerRow> = insurers
             .iter()

@@ -260,9 +260,7 @@ pub(super) fn usage_tallies(
     to: chrono::DateTime<chrono::Utc>,
     members_on: onshi_domain::Date,
 ) -> Result<UsageTallies, StoreError> {
-    let mut stmt = conn
-        .prepare(QUERY_TALLIES)
-        .map_err(db_err("reading the eligibility log"))?;
+    let mut stmt = conn.prepare(QUERY_TALLIES).map_err(db_err("reading the eligibility log"))?;
     let queries = stmt
         .query_map(params![ts(from), ts(to)], |row| {
             Ok(QueryTally {

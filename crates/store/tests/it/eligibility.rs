@@ -157,7 +157,11 @@ async fn usage_tallies_count_the_month_and_its_last_day() {
     for store in stores("elig_usage").await {
         let name = store.backend().name();
         store
-            .upsert_residents(vec![resident(1, 1, "山田 太郎"), resident(2, 2, "山田 花子"), resident(3, 3, "山田 次郎")])
+            .upsert_residents(vec![
+                resident(1, 1, "山田 太郎"),
+                resident(2, 2, "山田 花子"),
+                resident(3, 3, "山田 次郎"),
+            ])
             .await
             .expect("residents");
         let lost_on_last_day = Member { lost_on: Some(date("2026-04-30")), ..member("0005", 0, None) };
