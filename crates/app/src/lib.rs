@@ -6,3 +6,4 @@ pub mod eligibility;
 pub mod import;
 pub mod inspection;
 pub mod jpki;
+pub mod report;

@@ -64,20 +64,48 @@ struct Clinic {
     store: Arc<dyn Store>,
     facility: Facility,
     card: CardFile,
+    backend: &'static str,
 }
 
-async fn clinic() -> Clinic {
+/// One clinic per backend: SQLite, and PostgreSQL when
+/// `ONSHI_TEST_POSTGRES_URL` is set (scripts/test.sh always sets it).
+async fn clinics(test: &str) -> Vec<Clinic> {
     // Moved from one insurer to another on 2026-04-01.
-    clinic_with(vec![
-        member("01130012", "1001", "2010-04-01", Some("2026-04-01")),
-        member("06139992", "2002", "2026-04-01", None),
-    ])
+    clinics_with(
+        test,
+        vec![
+            member("01130012", "1001", "2010-04-01", Some("2026-04-01")),
+            member("06139992", "2002", "2026-04-01", None),
+        ],
+    )
     .await
 }
 
-async fn clinic_with(members: Vec<Member>) -> Clinic {
-    let store = onshi_store::open("sqlite::memory:").await.expect("store");
-    store.migrate().await.expect("migrate");
+async fn stores(test: &str) -> Vec<Arc<dyn Store>> {
+    let sqlite = onshi_store::open("sqlite::memory:").await.expect("store");
+    sqlite.migrate().await.expect("migrate");
+    let mut stores = vec![sqlite];
+    if let Ok(url) = std::env::var("ONSHI_TEST_POSTGRES_URL") {
+        let schema = format!("app_elig_{}_{}", test, std::process::id());
+        let postgres = onshi_store::PostgresStore::connect_in_schema(&url, Some(&schema))
+            .await
+            .expect("ONSHI_TEST_POSTGRES_URL is set but PostgreSQL is unreachable");
+        postgres.reset_schema_for_tests(&schema).await.expect("reset test schema");
+        postgres.migrate().await.expect("migrate postgres");
+        stores.push(Arc::new(postgres));
+    }
+    stores
+}
+
+async fn clinics_with(test: &str, members: Vec<Member>) -> Vec<Clinic> {
+    let mut clinics = Vec::new();
+    for store in stores(test).await {
+        clinics.push(clinic_on(store, members.clone()).await);
+    }
+    clinics
+}
+
+async fn clinic_on(store: Arc<dyn Store>, members: Vec<Member>) -> Clinic {
     store
         .upsert_residents(vec![Resident {
             resident_code: "00000000001".parse().expect("code"),
@@ -100,7 +128,8 @@ async fn clinic_with(members: Vec<Member>) -> Clinic {
     );
     let pins = Pins { auth_pin: "1234".into(), sign_password: "abc123".into(), support_pin: "5678".into() };
     let card = jpki.issue_card("00000000001", Some(pins), at("2026-01-05T00:00:00Z")).await.expect("card").file;
-    Clinic { service: Eligibility::new(store.clone(), jpki.clone()), jpki, store, facility, card }
+    let backend = store.backend().name();
+    Clinic { service: Eligibility::new(store.clone(), jpki.clone()), jpki, store, facility, card, backend }
 }
 
 impl Clinic {
@@ -135,80 +164,85 @@ const BOTH: ConsentChoice = ConsentChoice { clinical_drug: true, checkup: true }
 
 #[tokio::test]
 async fn a_card_check_answers_today_s_coverage_and_records_the_consent() {
-    let c = clinic().await;
-    let query = c.card_query(at(NOW), None, BOTH).await;
-    let answer = c.service.check_card(&c.facility, query, at(NOW)).await.expect("check");
-    assert_eq!(answer.validity, Validity::Valid);
-    assert_eq!(answer.coverages.len(), 1);
-    assert_eq!(answer.coverages[0].member.key.insurer_number.as_str(), "06139992");
-    assert!(answer.medical_information_allowed);
-    let consent = answer.consent.expect("consent");
-    assert_eq!(consent.categories, ["clinical_drug", "checkup"]);
-    assert_eq!(consent.expires_at, at("2026-05-02T01:00:00Z"));
-    let person = c.store.resident_by_my_number(&my_number(1)).await.expect("read").expect("present").person_id;
-    assert_eq!(c.store.consents_of_person(person).await.expect("consents").len(), 1);
+    for c in clinics("accatscartc").await {
+        let query = c.card_query(at(NOW), None, BOTH).await;
+        let answer = c.service.check_card(&c.facility, query, at(NOW)).await.expect("check");
+        assert_eq!(answer.validity, Validity::Valid);
+        assert_eq!(answer.coverages.len(), 1);
+        assert_eq!(answer.coverages[0].member.key.insurer_number.as_str(), "06139992");
+        assert!(answer.medical_information_allowed);
+        let consent = answer.consent.expect("consent");
+        assert_eq!(consent.categories, ["clinical_drug", "checkup"]);
+        assert_eq!(consent.expires_at, at("2026-05-02T01:00:00Z"));
+        let person = c.store.resident_by_my_number(&my_number(1)).await.expect("read").expect("present").person_id;
+        assert_eq!(c.store.consents_of_person(person).await.expect("consents").len(), 1);
 
-    // A past visit is answered as of that day: the old insurer.
-    let query = c.card_query(at(NOW), Some("2026-03-31"), ConsentChoice::default()).await;
-    let past = c.service.check_card(&c.facility, query, at(NOW)).await.expect("check");
-    assert_eq!(past.coverages[0].member.key.insurer_number.as_str(), "01130012");
-    assert!(!past.medical_information_allowed, "no category consented");
+        // A past visit is answered as of that day: the old insurer.
+        let query = c.card_query(at(NOW), Some("2026-03-31"), ConsentChoice::default()).await;
+        let past = c.service.check_card(&c.facility, query, at(NOW)).await.expect("check");
+        assert_eq!(past.coverages[0].member.key.insurer_number.as_str(), "01130012");
+        assert!(!past.medical_information_allowed, "no category consented");
 
-    let query = c.card_query(at(NOW), Some("2026-06-01"), BOTH).await;
-    let err = c.service.check_card(&c.facility, query, at(NOW)).await.expect_err("future");
-    assert_eq!(err.code(), "visit_date_in_future");
+        let query = c.card_query(at(NOW), Some("2026-06-01"), BOTH).await;
+        let err = c.service.check_card(&c.facility, query, at(NOW)).await.expect_err("future");
+        assert_eq!(err.code(), "visit_date_in_future");
+    }
 }
 
 #[tokio::test]
 async fn a_suspended_card_and_a_replay_are_refused_with_their_codes() {
-    let c = clinic().await;
-    let query = c.card_query(at(NOW), None, BOTH).await;
-    let replay = query.clone();
-    c.service.check_card(&c.facility, query, at(NOW)).await.expect("first");
-    let err = c.service.check_card(&c.facility, replay, at(NOW)).await.expect_err("replay");
-    assert_eq!(err.code(), "challenge_used");
-    c.jpki.suspend(&c.card.serial, at(NOW)).await.expect("suspend");
-    let query = c.card_query(at(NOW), None, BOTH).await;
-    let err = c.service.check_card(&c.facility, query, at(NOW)).await.expect_err("suspended");
-    assert_eq!(err.code(), "certificate_suspended");
+    for c in clinics("ascaararwtc").await {
+        let query = c.card_query(at(NOW), None, BOTH).await;
+        let replay = query.clone();
+        c.service.check_card(&c.facility, query, at(NOW)).await.expect("first");
+        let err = c.service.check_card(&c.facility, replay, at(NOW)).await.expect_err("replay");
+        assert_eq!(err.code(), "challenge_used");
+        c.jpki.suspend(&c.card.serial, at(NOW)).await.expect("suspend");
+        let query = c.card_query(at(NOW), None, BOTH).await;
+        let err = c.service.check_card(&c.facility, query, at(NOW)).await.expect_err("suspended");
+        assert_eq!(err.code(), "certificate_suspended");
+    }
 }
 
 #[tokio::test]
 async fn within_the_grace_eligibility_is_answered_but_no_medical_information() {
-    let c = clinic().await;
-    // Issued 2026-01-05 to someone born 1980-06-15: expires 2030-06-15 23:59:59 JST.
-    let now = at("2030-07-01T01:00:00Z");
-    let query = c.card_query(now, None, BOTH).await;
-    let answer = c.service.check_card(&c.facility, query, now).await.expect("within grace");
-    assert_eq!(answer.validity, Validity::Valid);
-    assert!(matches!(answer.certificate, Some(onshi_pki::Validity::WithinGrace { .. })));
-    assert!(!answer.medical_information_allowed);
-    let now = at("2030-10-01T01:00:00Z");
-    let query = c.card_query(now, None, BOTH).await;
-    let err = c.service.check_card(&c.facility, query, now).await.expect_err("beyond grace");
-    assert_eq!(err.code(), "certificate_expired");
+    for c in clinics("wtgeiabnmi").await {
+        // Issued 2026-01-05 to someone born 1980-06-15: expires 2030-06-15 23:59:59 JST.
+        let now = at("2030-07-01T01:00:00Z");
+        let query = c.card_query(now, None, BOTH).await;
+        let answer = c.service.check_card(&c.facility, query, now).await.expect("within grace");
+        assert_eq!(answer.validity, Validity::Valid);
+        assert!(matches!(answer.certificate, Some(onshi_pki::Validity::WithinGrace { .. })));
+        assert!(!answer.medical_information_allowed);
+        let now = at("2030-10-01T01:00:00Z");
+        let query = c.card_query(now, None, BOTH).await;
+        let err = c.service.check_card(&c.facility, query, now).await.expect_err("beyond grace");
+        assert_eq!(err.code(), "certificate_expired");
+    }
 }
 
 #[tokio::test]
 async fn insured_number_checks_give_each_verdict() {
-    let c = clinic().await;
-    let check = |q| c.service.check_number(&c.facility, q, at(NOW));
-    let valid = check(c.number("06139992", "2002", "1980-06-15", None)).await.expect("check");
-    assert_eq!(valid.validity, Validity::Valid);
-    assert_eq!(valid.coverages[0].member.attributes.name_kanji, "山田 太郎");
-    assert!(!valid.medical_information_allowed && valid.consent.is_none());
-    let newer = check(c.number("01130012", "1001", "1980-06-15", None)).await.expect("check");
-    assert_eq!(newer.validity, Validity::InvalidNewerExists);
-    let past = check(c.number("01130012", "1001", "1980-06-15", Some("2026-03-31"))).await.expect("check");
-    assert_eq!(past.validity, Validity::Valid);
-    let wrong_birth = check(c.number("06139992", "2002", "1980-06-16", None)).await.expect("check");
-    assert_eq!(wrong_birth.validity, Validity::NoQualification);
-    let none = check(c.number("06139992", "3003", "1980-06-15", None)).await.expect("check");
-    assert_eq!(none.validity, Validity::NoQualification);
-    let err = check(c.number("06139992", "2002", "2027-01-01", None)).await.expect_err("future birth");
-    assert_eq!(err.code(), "birth_date_in_future");
-    let err = check(c.number("06139992", "2002", "1980-06-15", Some("1970-01-01"))).await.expect_err("before birth");
-    assert_eq!(err.code(), "visit_before_birth");
+    for c in clinics("incgev").await {
+        let check = |q| c.service.check_number(&c.facility, q, at(NOW));
+        let valid = check(c.number("06139992", "2002", "1980-06-15", None)).await.expect("check");
+        assert_eq!(valid.validity, Validity::Valid);
+        assert_eq!(valid.coverages[0].member.attributes.name_kanji, "山田 太郎");
+        assert!(!valid.medical_information_allowed && valid.consent.is_none());
+        let newer = check(c.number("01130012", "1001", "1980-06-15", None)).await.expect("check");
+        assert_eq!(newer.validity, Validity::InvalidNewerExists);
+        let past = check(c.number("01130012", "1001", "1980-06-15", Some("2026-03-31"))).await.expect("check");
+        assert_eq!(past.validity, Validity::Valid);
+        let wrong_birth = check(c.number("06139992", "2002", "1980-06-16", None)).await.expect("check");
+        assert_eq!(wrong_birth.validity, Validity::NoQualification);
+        let none = check(c.number("06139992", "3003", "1980-06-15", None)).await.expect("check");
+        assert_eq!(none.validity, Validity::NoQualification);
+        let err = check(c.number("06139992", "2002", "2027-01-01", None)).await.expect_err("future birth");
+        assert_eq!(err.code(), "birth_date_in_future");
+        let err =
+            check(c.number("06139992", "2002", "1980-06-15", Some("1970-01-01"))).await.expect_err("before birth");
+        assert_eq!(err.code(), "visit_before_birth");
+    }
 }
 
 #[tokio::test]
@@ -224,20 +258,93 @@ async fn a_link_held_by_the_inspection_is_refused_until_the_insurer_confirms_it(
         address: "大阪府大阪市北区梅田一丁目1番1号".into(),
     };
     let key = wrong.key.clone();
-    let c = clinic_with(vec![wrong]).await;
-    let held = c.store.member_by_key(&key).await.expect("read").expect("stored");
-    assert_eq!(held.link_state, Some(onshi_store::LinkState::Suspended), "the wrong link is held at import");
+    for c in clinics_with("held", vec![wrong.clone()]).await {
+        let held = c.store.member_by_key(&key).await.expect("read").expect("stored");
+        assert_eq!(
+            held.link_state,
+            Some(onshi_store::LinkState::Suspended),
+            "{}: the wrong link is held at import",
+            c.backend
+        );
 
-    let query = c.card_query(at(NOW), None, BOTH).await;
-    let err = c.service.check_card(&c.facility, query, at(NOW)).await.expect_err("held");
-    assert_eq!(err.code(), "linkage_under_inspection");
+        let query = c.card_query(at(NOW), None, BOTH).await;
+        let err = c.service.check_card(&c.facility, query, at(NOW)).await.expect_err("held");
+        assert_eq!(err.code(), "linkage_under_inspection");
 
-    c.store
-        .decide_link(&key, onshi_store::inspection::LinkDecision::Confirm, "保険者 担当", at(NOW))
-        .await
-        .expect("the insurer confirms");
-    let query = c.card_query(at(NOW), None, BOTH).await;
-    let answer = c.service.check_card(&c.facility, query, at(NOW)).await.expect("restored");
-    assert_eq!(answer.validity, Validity::Valid);
-    assert_eq!(answer.coverages[0].member.key, key);
+        c.store
+            .decide_link(&key, onshi_store::inspection::LinkDecision::Confirm, "保険者 担当", at(NOW))
+            .await
+            .expect("the insurer confirms");
+        let query = c.card_query(at(NOW), None, BOTH).await;
+        let answer = c.service.check_card(&c.facility, query, at(NOW)).await.expect("restored");
+        assert_eq!(answer.validity, Validity::Valid);
+        assert_eq!(answer.coverages[0].member.key, key);
+    }
+}
+
+/// The usage report over real checks: its counts are the checks made, and
+/// its rates are those counts divided and rounded as the ministry rounds.
+#[tokio::test]
+async fn the_usage_report_counts_the_checks_made_and_its_rates_follow() {
+    use onshi_app::report::{self, Month};
+    use onshi_domain::usage::percent;
+    for c in clinics("usage").await {
+        let name = c.backend;
+        let person = c.store.resident_by_my_number(&my_number(1)).await.expect("read").expect("present").person_id;
+        c.store
+            .set_registration(onshi_store::eligibility::Registration {
+                person_id: person,
+                registered: true,
+                changed_at: at("2026-04-20T00:00:00Z"),
+                via: "reader".into(),
+            })
+            .await
+            .expect("register");
+        // 3 card checks (2 with both consents, 1 with none), 2 insured-number
+        // checks, 1 refused (a replayed challenge), in May 2026.
+        for consent in [BOTH, BOTH, ConsentChoice::default()] {
+            let query = c.card_query(at(NOW), None, consent).await;
+            c.service.check_card(&c.facility, query, at(NOW)).await.expect("card check");
+        }
+        let replayed = c.card_query(at(NOW), None, BOTH).await;
+        c.service.check_card(&c.facility, replayed.clone(), at(NOW)).await.expect("card check");
+        c.service.check_card(&c.facility, replayed, at(NOW)).await.expect_err("replay");
+        for _ in 0..2 {
+            let query = c.number("06139992", "2002", "1980-06-15", None);
+            c.service.check_number(&c.facility, query, at(NOW)).await.expect("number check");
+        }
+        // One check the next month, outside the report.
+        let june = at("2026-06-01T00:00:00Z");
+        let query = c.card_query(june, None, BOTH).await;
+        c.service.check_card(&c.facility, query, june).await.expect("June");
+
+        let month: Month = "2026-05".parse().expect("month");
+        let usage = report::usage(c.store.as_ref(), month).await.expect("report");
+        let hospital = &usage.by_kind[0].1;
+        assert_eq!((hospital.total, hospital.card, hospital.insured_number), (6, 4, 2), "{name}");
+        assert_eq!(hospital.consents, [3, 3], "{name}: checkup, clinical_drug");
+        assert_eq!(hospital.refused, 1, "{name}");
+        assert_eq!(hospital.card_rate(), percent(4, 6, 2), "{name}");
+        assert_eq!(hospital.card_rate().as_deref(), Some("66.67%"), "{name}");
+        assert_eq!(usage.total, hospital.clone(), "{name}: one facility");
+        let insurer = usage.by_insurer.iter().find(|r| r.insurer_number == "06139992").expect("insurer row");
+        assert_eq!((insurer.members, insurer.registered), (1, 1), "{name}");
+        assert_eq!((insurer.card_checks, insurer.checks), (4, 6), "{name}");
+        assert_eq!(insurer.registration_rate().as_deref(), Some("100.0%"), "{name}");
+        assert_eq!(insurer.card_rate(), percent(insurer.card_checks, insurer.checks, 2), "{name}");
+        let old = usage.by_insurer.iter().find(|r| r.insurer_number == "01130012").expect("old insurer row");
+        assert_eq!((old.members, old.checks), (0, 0), "{name}: lost on 2026-04-01");
+        assert_eq!(old.registration_rate(), None, "{name}: no members, no rate");
+
+        let rows = report::by_insurer_rows(&usage);
+        let total = rows.last().expect("全体");
+        assert_eq!(total[1], "全体");
+        assert_eq!(total[4..].to_vec(), ["100.0%", "4", "6", "66.67%"], "{name}");
+        let csv =
+            String::from_utf8(report::csv(&report::by_kind_header(), &report::by_kind_rows(&usage)).expect("csv"))
+                .expect("utf-8");
+        assert!(csv.starts_with("区分,合計,マイナンバーカード,保険証,"), "{csv}");
+        assert!(csv.contains("\r\n病院,6,4,2,3,3,66.67%,1\r\n"), "{name}: {csv}");
+        assert!(csv.contains("\r\n総計,6,4,2,3,3,66.67%,1\r\n"), "{name}: {csv}");
+    }
 }

@@ -2,7 +2,11 @@
 //!
 //! Creates (or reuses) the SQLite database in the data directory, generates a
 //! town of `--people` residents (kept in `{data_dir}/demo-town-…` so a second
-//! run reuses it), imports registry, members and facilities, then serves.
+//! run reuses it), imports registry, members and facilities, then prepares
+//! what a newcomer needs to try a check: a demo clinic with an API client
+//! (`{data_dir}/demo/facility-client.env`) and My Number cards for three
+//! insured residents (`{data_dir}/demo/cards/`, registered as insurance
+//! cards), and serves.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -11,8 +15,8 @@ use clap::Args;
 use onshi_app::import::Kind;
 use onshi_synth::SynthConfig;
 
-use crate::import_cmd;
 use crate::settings::{self, ServeArgs};
+use crate::{card_cmd, import_cmd};
 
 #[derive(Debug, Args)]
 pub(crate) struct DemoArgs {
@@ -41,14 +45,14 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: DemoArgs) -> anyhow:
     let today = onshi_server::Clock::System.today();
     let counts = store.counts(today).await?;
     if counts.residents >= args.people as u64 {
-        eprintln!("[1/4] reusing the town already in the database ({} residents)", counts.residents);
+        eprintln!("[1/5] reusing the town already in the database ({} residents)", counts.residents);
     } else {
         let town = data_dir.join(format!("demo-town-{}-seed{}-{}", args.people, args.seed, today));
         let config = SynthConfig { people: args.people, seed: args.seed, as_of: today, ..SynthConfig::default() };
         if town.join("facilities.csv").exists() {
-            eprintln!("[1/4] reusing the generated town in {}", town.display());
+            eprintln!("[1/5] reusing the generated town in {}", town.display());
         } else {
-            eprintln!("[1/4] generating a town of {} people in {}", args.people, town.display());
+            eprintln!("[1/5] generating a town of {} people in {}", args.people, town.display());
             crate::synth_cmd::generate(&config, &town, false)?;
         }
         for (step, kind, file) in [
@@ -56,7 +60,7 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: DemoArgs) -> anyhow:
             (3, Kind::Members, "members.csv"),
             (4, Kind::Facilities, "facilities.csv"),
         ] {
-            eprintln!("[{step}/4] importing {file}");
+            eprintln!("[{step}/5] importing {file}");
             let path = town.join(file);
             let rejects = town.join(file.replace(".csv", ".rejects.csv"));
             let (report, elapsed) =
@@ -64,6 +68,8 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: DemoArgs) -> anyhow:
             import_cmd::print_report(&path, &report, elapsed, &rejects);
         }
     }
+    eprintln!("[5/5] a demo clinic, its API client and three My Number cards");
+    let kit = demo_kit(&loaded, store.clone()).await?;
     let counts = store.counts(today).await?;
     eprintln!(
         "ready: {} residents, {} insurers, {} members ({} linked, {} eligible today), {} facilities",
@@ -84,8 +90,186 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: DemoArgs) -> anyhow:
         eprintln!("       http://{addr}/openapi.json  the API description");
         eprintln!("       http://{addr}/metrics       Prometheus metrics");
         eprintln!();
+        kit.print_try_it(&addr.to_string());
         eprintln!("  Ctrl-C stops the server; `onshi demo` again reuses the data.");
     })
     .await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The demo clinic (not part of the synthetic town, so that reusing a
+/// database never depends on which town was generated).
+fn demo_facility() -> onshi_domain::facility::Facility {
+    use onshi_domain::id::{FacilityCode, FeeTable};
+    onshi_domain::facility::Facility {
+        code: FacilityCode::from_parts(13, FeeTable::Medical, 99, 9001).expect("a valid demo facility code"),
+        name: "オンシ デモ診療所".to_owned(),
+        kind: onshi_domain::facility::FacilityKind::Clinic,
+        address: "東京都八王子市元本郷町三丁目24番1号".to_owned(),
+    }
+}
+
+const DEMO_CLIENT_ID: &str = "fc-demo";
+const DEMO_PINS: (&str, &str, &str) = ("1234", "abc123", "5678");
+
+/// What the demo prepared for trying checks.
+pub(crate) struct DemoKit {
+    facility_code: String,
+    client_file: PathBuf,
+    cards: Vec<(PathBuf, String)>,
+    /// A member of the first card's holder: insurer, symbol, number, branch, birth date.
+    member: Option<(String, String, String, u8, String)>,
+}
+
+impl DemoKit {
+    fn print_try_it(&self, addr: &str) {
+        let (pin, _, _) = DEMO_PINS;
+        eprintln!("  try a check (another terminal; the clinic's credentials are in {}):", self.client_file.display());
+        eprintln!("    set -a; . {}; set +a", self.client_file.display());
+        if let Some((insurer, symbol, number, branch, birth)) = &self.member {
+            eprintln!(
+                "    onshi facility check-number --platform http://{addr} --insurer {insurer} --symbol {symbol} \
+                 --number {number} --branch {branch} --birth-date {birth}"
+            );
+        }
+        if let Some((card, holder)) = self.cards.first() {
+            eprintln!("    onshi card serve {} &          # {holder}'s card in the reader (PIN {pin})", card.display());
+            eprintln!(
+                "    onshi reader check --platform http://{addr} --facility {} --dir exchange --pin {pin} \
+                 --consent clinical-drug --consent checkup",
+                self.facility_code
+            );
+            eprintln!("    onshi connector --platform http://{addr} --dir exchange &   # answers exchange/req/*.xml");
+            eprintln!("    onshi report usage --month $(date +%Y-%m)");
+        }
+        eprintln!("  demo clinic: 医療機関コード {}", self.facility_code);
+        eprintln!();
+    }
+}
+
+/// Create (or reuse) the demo clinic, its API client and three cards.
+async fn demo_kit(
+    loaded: &onshi_server::config::Loaded,
+    store: std::sync::Arc<dyn onshi_store::Store>,
+) -> anyhow::Result<DemoKit> {
+    use anyhow::Context;
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    let dir = loaded.config.data_dir.join("demo");
+    let cards_dir = dir.join("cards");
+    std::fs::create_dir_all(&cards_dir).with_context(|| format!("cannot create {}", cards_dir.display()))?;
+    let facility = demo_facility();
+    store.upsert_facilities(vec![facility.clone()]).await?;
+    let now = onshi_server::Clock::System.now();
+
+    let client_file = dir.join("facility-client.env");
+    let client_known = store.facility_client(DEMO_CLIENT_ID).await?.is_some();
+    if !(client_known && client_file.exists()) {
+        let _ = std::fs::remove_file(&client_file);
+        let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+        if client_known {
+            anyhow::bail!(
+                "the demo client {DEMO_CLIENT_ID} exists in the database but {} is gone; \
+                 remove the data directory to start the demo afresh",
+                client_file.display()
+            );
+        }
+        store
+            .insert_facility_client(onshi_store::eligibility::FacilityClient {
+                client_id: DEMO_CLIENT_ID.to_owned(),
+                facility_code: facility.code.as_str().to_owned(),
+                secret_sha256: onshi_server::secret_hash(&secret),
+                name: "デモ レセプトコンピュータ".to_owned(),
+                created_at: now,
+                revoked_at: None,
+            })
+            .await?;
+        let text = format!("ONSHI_CLIENT_ID={DEMO_CLIENT_ID}\nONSHI_CLIENT_SECRET={secret}\n");
+        onshi_app::jpki::write_private(&client_file, text.as_bytes())
+            .with_context(|| format!("cannot write {}", client_file.display()))?;
+    }
+
+    let today = onshi_domain::date::in_japan(now);
+    let mut cards: Vec<(PathBuf, String)> = Vec::new();
+    let mut member = None;
+    let existing: Vec<PathBuf> = (1..=3).map(|i| cards_dir.join(format!("card-{i}.json"))).collect();
+    if existing.iter().all(|p| p.exists()) {
+        for path in existing {
+            let file = onshi_card::CardFile::load(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let mut holder = file.serial.clone();
+            if let Some(card) = store.card(&file.serial).await?
+                && let Some(resident) = store.resident_by_person(card.person_id).await?
+            {
+                holder = resident.resident.attributes.name_kanji;
+            }
+            cards.push((path, holder));
+        }
+    } else {
+        let jpki = card_cmd::jpki_service(loaded, store.clone()).await?;
+        let documents = onshi_app::documents::Documents::new(store.clone());
+        let (pin, password, support) = DEMO_PINS;
+        let mut after = None;
+        'pages: loop {
+            let page = store.members_page(None, after, 500).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.member_id);
+            for m in page {
+                let Some(person) = m.person_id else { continue };
+                if !m.link_state.is_some_and(onshi_store::LinkState::usable)
+                    || !m.member.is_eligible_on(today)
+                    || m.member.relationship != onshi_domain::person::Relationship::Insured
+                    || !store.cards_of_person(person).await?.is_empty()
+                {
+                    continue;
+                }
+                let Some(resident) = store.resident_by_person(person).await? else { continue };
+                let code = resident.resident.resident_code.to_string();
+                let issued = jpki
+                    .issue_card(
+                        &code,
+                        Some(onshi_card::Pins {
+                            auth_pin: pin.to_owned(),
+                            sign_password: password.to_owned(),
+                            support_pin: support.to_owned(),
+                        }),
+                        now,
+                    )
+                    .await?;
+                let path = cards_dir.join(format!("card-{}.json", cards.len() + 1));
+                let _ = std::fs::remove_file(&path);
+                issued.file.save(&path).with_context(|| format!("cannot write {}", path.display()))?;
+                documents.register_person(person, "desk", now).await?;
+                cards.push((path, issued.name.clone()));
+                if cards.len() == 3 {
+                    break 'pages;
+                }
+            }
+        }
+    }
+    // The first card holder's coverage, for the insured-number check.
+    if let Some((path, _)) = cards.first() {
+        let file = onshi_card::CardFile::load(path).with_context(|| format!("cannot read {}", path.display()))?;
+        if let Some(card) = store.card(&file.serial).await? {
+            let members = store.members_of_person(card.person_id).await?;
+            if let Some(m) = members.iter().find(|m| m.member.is_eligible_on(today)) {
+                let k = &m.member.key;
+                member = Some((
+                    k.insurer_number.as_str().to_owned(),
+                    k.symbol.to_string(),
+                    k.number.to_string(),
+                    k.branch.value(),
+                    m.member.attributes.birth_date.to_string(),
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "      clinic {} ({}), client {DEMO_CLIENT_ID}, {} cards in {}",
+        facility.code,
+        facility.name,
+        cards.len(),
+        cards_dir.display()
+    );
+    Ok(DemoKit { facility_code: facility.code.as_str().to_owned(), client_file, cards, member })
 }

@@ -23,6 +23,7 @@ mod import_cmd;
 mod inspect_cmd;
 mod platform;
 mod reader_cmd;
+mod report_cmd;
 mod settings;
 mod synth_cmd;
 
@@ -97,6 +98,11 @@ enum Command {
     /// The eligibility terminal's file exchange: answer the 資格確認 request
     /// files clinic software drops into DIR/req, in DIR/res.
     Connector(connector_cmd::ConnectorArgs),
+    /// Reports: the month's usage (マイナ保険証の利用状況).
+    Report {
+        #[command(subcommand)]
+        command: report_cmd::ReportCommand,
+    },
     /// A card reader: sign in to the platform with a card, or check
     /// eligibility with it and write the terminal's card-check file.
     Reader {
@@ -140,6 +146,7 @@ fn main() -> ExitCode {
             runtime().and_then(|rt| rt.block_on(documents_cmd::run(config_file, command)))
         }
         Command::Connector(args) => runtime().and_then(|rt| rt.block_on(connector_cmd::run(config_file, args))),
+        Command::Report { command } => runtime().and_then(|rt| rt.block_on(report_cmd::run(config_file, command))),
         Command::Reader { command } => runtime().and_then(|rt| rt.block_on(reader_cmd::run(config_file, command))),
         Command::Inspect(args) => runtime().and_then(|rt| rt.block_on(inspect_cmd::inspect(config_file, args))),
         Command::Linkage { command } => {

@@ -457,7 +457,14 @@ pub fn load(sources: ConfigSources) -> Result<Loaded, ConfigError> {
 const REDACTED: &str = "***";
 
 /// Variables that start with `ONSHI_` but are not configuration keys.
-const NOT_CONFIG: &[&str] = &["ONSHI_CONFIG", "ONSHI_TEST_POSTGRES_URL"];
+const NOT_CONFIG: &[&str] = &[
+    "ONSHI_CONFIG",
+    "ONSHI_TEST_POSTGRES_URL",
+    // Credentials the command-line clients (a clinic's side) read.
+    "ONSHI_CLIENT_ID",
+    "ONSHI_CLIENT_SECRET",
+    "ONSHI_PIN",
+];
 
 /// The short alias of `database.url`.
 const DB_ALIAS: &str = "ONSHI_DB";

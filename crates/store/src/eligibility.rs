@@ -40,8 +40,9 @@ pub struct UsageTallies {
     /// The month's log, grouped by facility kind, method, result, insurer
     /// and consent categories.
     pub queries: Vec<onshi_domain::usage::QueryTally>,
-    /// Each insurer's members on the month's last day and how many of them
-    /// were registered at its end, by insurer number.
+    /// Every registered insurer (those with no members too): its members on
+    /// the month's last day and how many of them were registered at its end,
+    /// by insurer number.
     pub insurers: Vec<onshi_domain::usage::InsurerTally>,
 }
 

@@ -1,6 +1,7 @@
 //! A clinic's system end to end: `onshi facility add-client` registers it,
 //! `onshi serve` answers, `onshi facility check-number` gets a token and
-//! checks an insured member of the synthetic town by insured number.
+//! checks an insured member of the synthetic town by insured number; `onshi
+//! report usage` counts the check.
 
 use crate::common::{Server, onshi, run, stderr, stdout};
 
@@ -71,4 +72,28 @@ fn a_registered_client_checks_eligibility_by_insured_number() {
     let wrong = check("not-the-secret");
     assert_eq!(wrong.status.code(), Some(1));
     assert!(stderr(&wrong).contains("invalid_client"), "{}", stderr(&wrong));
+
+    drop(server);
+
+    // The month's usage report counts the one answered check.
+    let jst = chrono::Utc::now() + chrono::TimeDelta::hours(9);
+    let month = jst.format("%Y-%m").to_string();
+    let reports = dir.path().join("reports");
+    let out = run(onshi().args(["report", "usage", "--month", &month, "--db", &db, "--out-dir"]).arg(&reports));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let printed = stdout(&out);
+    assert!(printed.contains("【施設類型別】") && printed.contains("【保険者別】"), "{printed}");
+    let kinds = std::fs::read_to_string(reports.join(format!("usage-{month}-facility-kinds.csv"))).expect("CSV");
+    assert!(kinds.contains("\r\n総計,1,0,1,0,0,0.00%,0\r\n"), "{kinds}");
+    let insurers = std::fs::read_to_string(reports.join(format!("usage-{month}-insurers.csv"))).expect("CSV");
+    let row = insurers.lines().find(|l| l.starts_with(fields[0])).expect("the member's insurer");
+    let cells: Vec<&str> = row.split(',').collect();
+    assert_eq!(cells[5..].to_vec(), ["0", "1", "0.00%"], "{row}");
+    let members: u64 = cells[2].parse().expect("加入者数");
+    assert!(members >= 1, "{row}");
+    assert_eq!(cells[4], if members > 0 { "0.0%" } else { "-" }, "{row}: nobody registered a card");
+
+    let out = run(onshi().args(["report", "usage", "--month", "2026-13", "--db", &db]));
+    assert_eq!(out.status.code(), Some(2), "clap rejects it");
+    assert!(stderr(&out).contains("YYYY-MM"), "{}", stderr(&out));
 }

@@ -301,10 +301,10 @@ const INSURER_TALLIES: &str = "WITH last AS (
          ), registered AS (
              SELECT e.person_id FROM registration_events e JOIN last ON e.event_id = last.event_id WHERE e.registered
          )
-         SELECT m.insurer_number, i.name, COUNT(*), COUNT(registered.person_id)
-         FROM members m
-         JOIN insurers i ON i.insurer_number = m.insurer_number
+         SELECT i.insurer_number, i.name, COUNT(m.member_id), COUNT(registered.person_id)
+         FROM insurers i
+         LEFT JOIN members m ON m.insurer_number = i.insurer_number
+             AND m.acquired_on <= ?2 AND (m.lost_on IS NULL OR m.lost_on > ?2)
          LEFT JOIN registered ON registered.person_id = m.person_id
-         WHERE m.acquired_on <= ?2 AND (m.lost_on IS NULL OR m.lost_on > ?2)
-         GROUP BY m.insurer_number, i.name
-         ORDER BY m.insurer_number";
+         GROUP BY i.insurer_number, i.name
+         ORDER BY i.insurer_number";
