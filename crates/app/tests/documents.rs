@@ -46,6 +46,10 @@ fn member(number: &str, who: u64, name: &str) -> Member {
         copay_ratio: CopayRatio::new(3).expect("copay"),
         acquired_on: d("2020-04-01"),
         lost_on: None,
+        loss_reason: None,
+        limit_certificate: None,
+        elderly_recipient: None,
+        notified_on: None,
     }
 }
 

@@ -55,6 +55,10 @@ fn member(insurer: &str, number: &str, acquired: &str, lost: Option<&str>) -> Me
         copay_ratio: CopayRatio::new(3).expect("copay"),
         acquired_on: d(acquired),
         lost_on: lost.map(d),
+        loss_reason: None,
+        limit_certificate: None,
+        elderly_recipient: None,
+        notified_on: None,
     }
 }
 

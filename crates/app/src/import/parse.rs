@@ -5,7 +5,7 @@ use std::io::Read;
 use onshi_domain::date::parse_date;
 use onshi_domain::facility::{Facility, FacilityKind};
 use onshi_domain::id::{Branch, FacilityCode, InsuredNumber, InsurerNumber, MyNumber, Symbol};
-use onshi_domain::insurance::{Member, MemberKey, MemberRuleError};
+use onshi_domain::insurance::{Member, MemberKey};
 use onshi_domain::person::{
     CopayRatio, FiveAttributes, MAX_ADDRESS_CHARS, MAX_NAME_CHARS, Relationship, Sex, check_kana, check_text,
 };
@@ -242,17 +242,15 @@ pub(super) fn member_parser(
                 copay_ratio: copay_ratio?,
                 acquired_on: acquired_on?,
                 lost_on: lost_on?,
+                loss_reason: None,
+                limit_certificate: None,
+                elderly_recipient: None,
+                notified_on: None,
             })
         })();
         if let Some(member) = &member {
-            match member.check() {
-                Ok(()) => {}
-                Err(e @ MemberRuleError::LostBeforeAcquired { lost_on, .. }) => {
-                    row.reject("lost_on", &date::iso(lost_on), e)
-                }
-                Err(e @ MemberRuleError::AcquiredBeforeBirth { acquired_on, .. }) => {
-                    row.reject("acquired_on", &date::iso(acquired_on), e)
-                }
+            if let Err(e) = member.check() {
+                row.reject(e.field(), &e.value(), e);
             }
             let key = &member.key;
             let text = format!("{} {} {} {}", key.insurer_number, key.symbol, key.number, key.branch);

@@ -28,6 +28,10 @@ fn member(branch: u8, birth: &str, acquired: &str, lost: Option<&str>) -> Member
         copay_ratio: CopayRatio::new(3).expect("copay"),
         acquired_on: d(acquired),
         lost_on: lost.map(d),
+        loss_reason: None,
+        limit_certificate: None,
+        elderly_recipient: None,
+        notified_on: None,
     }
 }
 

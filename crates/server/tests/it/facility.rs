@@ -70,6 +70,10 @@ async fn clinic() -> Clinic {
             copay_ratio: CopayRatio::new(3).expect("copay"),
             acquired_on: NaiveDate::from_ymd_opt(2020, 4, 1).expect("date"),
             lost_on: None,
+            loss_reason: None,
+            limit_certificate: None,
+            elderly_recipient: None,
+            notified_on: None,
         }])
         .await
         .expect("member");

@@ -50,6 +50,10 @@ pub(crate) fn member(number: &str, my_number_base: Option<u64>) -> Member {
         copay_ratio: CopayRatio::new(3).expect("copay ratio"),
         acquired_on: date("2020-04-01"),
         lost_on: None,
+        loss_reason: None,
+        limit_certificate: None,
+        elderly_recipient: None,
+        notified_on: None,
     }
 }
 

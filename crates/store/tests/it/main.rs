@@ -60,6 +60,10 @@ fn member(number: &str, branch: u8, my_number: Option<MyNumber>) -> Member {
         copay_ratio: CopayRatio::new(3).expect("copay"),
         acquired_on: date("2020-04-01"),
         lost_on: None,
+        loss_reason: None,
+        limit_certificate: None,
+        elderly_recipient: None,
+        notified_on: None,
     }
 }
 
