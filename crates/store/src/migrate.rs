@@ -60,6 +60,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_eligibility"),
     migration!(5, "0005_registration_documents"),
     migration!(6, "0006_registration_events"),
+    migration!(7, "0007_member_flows"),
 ];
 
 /// What `Store::migrate` did.
