@@ -679,3 +679,74 @@ impl Member {
         out
     }
 }
+
+/// A change (変更) of an active member's record, field by field: `None`
+/// leaves a field as it is. The key (保険者番号・記号・番号・枝番) never
+/// changes, and a loss goes through [`Member::lose`], not here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MemberChange {
+    pub relationship: Option<Relationship>,
+    pub name_kanji: Option<String>,
+    pub name_kana: Option<String>,
+    pub birth_date: Option<Date>,
+    pub sex: Option<crate::person::Sex>,
+    pub address: Option<String>,
+    /// A My Number given or corrected; it is not removed once given.
+    pub my_number: Option<MyNumber>,
+    pub copay_ratio: Option<CopayRatio>,
+    pub acquired_on: Option<Date>,
+    /// `Some(None)` withdraws the certificate.
+    pub limit_certificate: Option<Option<LimitCertificate>>,
+    /// `Some(None)` withdraws the certificate.
+    pub elderly_recipient: Option<Option<ElderlyRecipient>>,
+    pub notified_on: Option<Date>,
+}
+
+impl MemberChange {
+    /// The record after the change, checked; a lost member is not changed.
+    pub fn apply(&self, member: &Member) -> Result<Member, MemberRuleError> {
+        if let Some(lost_on) = member.lost_on {
+            return Err(MemberRuleError::AlreadyLost { lost_on });
+        }
+        let mut new = member.clone();
+        let attributes = &mut new.attributes;
+        if let Some(value) = self.relationship {
+            new.relationship = value;
+        }
+        if let Some(value) = &self.name_kanji {
+            attributes.name_kanji.clone_from(value);
+        }
+        if let Some(value) = &self.name_kana {
+            attributes.name_kana.clone_from(value);
+        }
+        if let Some(value) = self.birth_date {
+            attributes.birth_date = value;
+        }
+        if let Some(value) = self.sex {
+            attributes.sex = value;
+        }
+        if let Some(value) = &self.address {
+            attributes.address.clone_from(value);
+        }
+        if let Some(value) = &self.my_number {
+            new.my_number = Some(value.clone());
+        }
+        if let Some(value) = self.copay_ratio {
+            new.copay_ratio = value;
+        }
+        if let Some(value) = self.acquired_on {
+            new.acquired_on = value;
+        }
+        if let Some(value) = self.limit_certificate {
+            new.limit_certificate = value;
+        }
+        if let Some(value) = self.elderly_recipient {
+            new.elderly_recipient = value;
+        }
+        if let Some(value) = self.notified_on {
+            new.notified_on = Some(value);
+        }
+        new.check()?;
+        Ok(new)
+    }
+}

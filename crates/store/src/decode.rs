@@ -7,7 +7,9 @@
 use onshi_domain::Date;
 use onshi_domain::facility::{Facility, FacilityKind};
 use onshi_domain::id::InsurerNumber;
-use onshi_domain::insurance::{Member, MemberKey};
+use onshi_domain::insurance::{
+    ElderlyRecipient, LimitCategory, LimitCertificate, LimitCertificateKind, LossReason, Member, MemberKey,
+};
 use onshi_domain::person::{CopayRatio, FiveAttributes, Relationship, Sex};
 use onshi_domain::registry::Resident;
 
@@ -85,6 +87,110 @@ pub(crate) struct RawMember {
     pub(crate) person_id: Option<i64>,
     pub(crate) link_method: Option<String>,
     pub(crate) link_state: Option<String>,
+    pub(crate) details: RawDetails,
+}
+
+/// The columns of migration 0006: certificates, the loss reason, the
+/// employer's notice date and when the platform received the registration.
+#[derive(Default)]
+pub(crate) struct RawDetails {
+    pub(crate) loss_reason: Option<String>,
+    pub(crate) limit_kind: Option<String>,
+    pub(crate) limit_category: Option<String>,
+    pub(crate) limit_issued_on: Option<Date>,
+    pub(crate) limit_valid_from: Option<Date>,
+    pub(crate) limit_valid_until: Option<Date>,
+    pub(crate) elderly_issued_on: Option<Date>,
+    pub(crate) elderly_valid_from: Option<Date>,
+    pub(crate) elderly_valid_until: Option<Date>,
+    pub(crate) elderly_copay_ratio: Option<i64>,
+    pub(crate) notified_on: Option<Date>,
+    pub(crate) registered_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// The certificate columns of a member as stored, for both backends' writes.
+pub(crate) struct DetailColumns {
+    pub(crate) loss_reason: Option<&'static str>,
+    pub(crate) limit_kind: Option<&'static str>,
+    pub(crate) limit_category: Option<&'static str>,
+    pub(crate) limit_issued_on: Option<Date>,
+    pub(crate) limit_valid_from: Option<Date>,
+    pub(crate) limit_valid_until: Option<Date>,
+    pub(crate) elderly_issued_on: Option<Date>,
+    pub(crate) elderly_valid_from: Option<Date>,
+    pub(crate) elderly_valid_until: Option<Date>,
+    pub(crate) elderly_copay_ratio: Option<u8>,
+    pub(crate) notified_on: Option<Date>,
+}
+
+impl DetailColumns {
+    pub(crate) fn of(member: &Member) -> DetailColumns {
+        let limit = member.limit_certificate;
+        let elderly = member.elderly_recipient;
+        DetailColumns {
+            loss_reason: member.loss_reason.map(LossReason::code),
+            limit_kind: limit.map(|c| c.kind.code()),
+            limit_category: limit.map(|c| c.category.code()),
+            limit_issued_on: limit.map(|c| c.issued_on),
+            limit_valid_from: limit.map(|c| c.valid_from),
+            limit_valid_until: limit.map(|c| c.valid_until),
+            elderly_issued_on: elderly.map(|c| c.issued_on),
+            elderly_valid_from: elderly.map(|c| c.valid_from),
+            elderly_valid_until: elderly.map(|c| c.valid_until),
+            elderly_copay_ratio: elderly.map(|c| c.copay_ratio.tenths()),
+            notified_on: member.notified_on,
+        }
+    }
+}
+
+impl RawDetails {
+    fn decode(
+        self,
+        table: &str,
+        key: &str,
+    ) -> Result<(Option<LossReason>, Option<LimitCertificate>, Option<ElderlyRecipient>), StoreError> {
+        let loss_reason = match self.loss_reason.as_deref() {
+            None => None,
+            Some(code) => Some(LossReason::from_code(code).ok_or_else(|| corrupt(table, key, "loss_reason", code))?),
+        };
+        let limit = match (
+            self.limit_kind.as_deref(),
+            self.limit_category.as_deref(),
+            self.limit_issued_on,
+            self.limit_valid_from,
+            self.limit_valid_until,
+        ) {
+            (None, None, None, None, None) => None,
+            (Some(kind), Some(category), Some(issued_on), Some(valid_from), Some(valid_until)) => {
+                Some(LimitCertificate {
+                    kind: LimitCertificateKind::from_code(kind)
+                        .ok_or_else(|| corrupt(table, key, "limit_kind", kind))?,
+                    category: LimitCategory::from_code(category)
+                        .ok_or_else(|| corrupt(table, key, "limit_category", category))?,
+                    issued_on,
+                    valid_from,
+                    valid_until,
+                })
+            }
+            (kind, ..) => return Err(corrupt(table, key, "limit_*", format!("partly empty (limit_kind {kind:?})"))),
+        };
+        let elderly =
+            match (self.elderly_issued_on, self.elderly_valid_from, self.elderly_valid_until, self.elderly_copay_ratio)
+            {
+                (None, None, None, None) => None,
+                (Some(issued_on), Some(valid_from), Some(valid_until), Some(ratio)) => Some(ElderlyRecipient {
+                    issued_on,
+                    valid_from,
+                    valid_until,
+                    copay_ratio: u8::try_from(ratio)
+                        .ok()
+                        .and_then(CopayRatio::new)
+                        .ok_or_else(|| corrupt(table, key, "elderly_copay_ratio", ratio))?,
+                }),
+                _ => return Err(corrupt(table, key, "elderly_*", "partly empty")),
+            };
+        Ok((loss_reason, limit, elderly))
+    }
 }
 
 impl RawMember {
@@ -117,6 +223,9 @@ impl RawMember {
             None => None,
             Some(code) => Some(LinkState::from_code(code).ok_or_else(|| corrupt(table, &key, "link_state", code))?),
         };
+        let notified_on = self.details.notified_on;
+        let registered_at = self.details.registered_at;
+        let (loss_reason, limit_certificate, elderly_recipient) = self.details.decode(table, &key)?;
         if link_state.is_some() != self.person_id.is_some() {
             return Err(corrupt(table, &key, "link_state", (&self.link_state, self.person_id)));
         }
@@ -135,14 +244,15 @@ impl RawMember {
                 copay_ratio,
                 acquired_on: self.acquired_on,
                 lost_on: self.lost_on,
-                loss_reason: None,
-                limit_certificate: None,
-                elderly_recipient: None,
-                notified_on: None,
+                loss_reason,
+                limit_certificate,
+                elderly_recipient,
+                notified_on,
             },
             person_id: self.person_id.map(PersonId),
             link_method,
             link_state,
+            registered_at,
         })
     }
 }

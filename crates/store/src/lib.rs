@@ -23,6 +23,7 @@ mod decode;
 pub mod eligibility;
 pub mod inspection;
 pub mod jpki;
+pub mod members;
 mod migrate;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -85,6 +86,9 @@ pub enum StoreError {
     Corrupt { what: String },
     #[error("migration {name} failed: {reason}")]
     Migration { name: String, reason: String },
+    /// A member record that breaks a rule of the domain (field, value, rule).
+    #[error("{0}")]
+    Rule(#[from] onshi_domain::insurance::MemberRuleError),
 }
 
 impl StoreError {
@@ -192,6 +196,9 @@ pub struct StoredMember {
     pub link_method: Option<LinkMethod>,
     /// `None` exactly when `person_id` is.
     pub link_state: Option<LinkState>,
+    /// When the platform received the registration (資格取得) of the
+    /// member; `None` for records written before it was kept.
+    pub registered_at: Option<DateTime<Utc>>,
 }
 
 /// An insurer as registered with the platform.
@@ -420,6 +427,50 @@ pub trait Store: Send + Sync + 'static {
         member_id: MemberId,
         person_id: PersonId,
     ) -> Result<Vec<inspection::MedicalAccess>, StoreError>;
+
+    // ---- The insurer's one-by-one flows (see [`members`]) ----
+
+    /// 資格取得: register a new member received at `at`, linked as a batch
+    /// import links it, with an `acquired` event. `Rule` if the record breaks
+    /// a rule, `Conflict` if its key is registered.
+    async fn acquire_member(&self, member: Member, at: DateTime<Utc>, actor: &str) -> Result<StoredMember, StoreError>;
+
+    /// 変更: apply `change` to an active member, re-judging its link, with a
+    /// `changed` event (none when nothing differs). `NotFound` for an unknown
+    /// key, `Rule` for a lost member or a broken rule.
+    async fn change_member(
+        &self,
+        key: &MemberKey,
+        change: onshi_domain::insurance::MemberChange,
+        at: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<StoredMember, StoreError>;
+
+    /// 資格喪失: set 資格喪失日 and 資格喪失事由 ([`Member::lose`]), with a
+    /// `lost` event. `NotFound` for an unknown key, `Rule` when already lost
+    /// or when `lost_on` is before 資格取得日.
+    async fn lose_member(
+        &self,
+        key: &MemberKey,
+        lost_on: Date,
+        reason: onshi_domain::insurance::LossReason,
+        at: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<StoredMember, StoreError>;
+
+    /// A member's history, oldest first.
+    async fn member_events(&self, member_id: MemberId) -> Result<Vec<members::MemberEvent>, StoreError>;
+
+    /// Members of `insurer` notified from `from` to `to` (事業主等からの届出日,
+    /// both included) whose registration came more than
+    /// [`members::REGISTRATION_DEADLINE_DAYS`] days later in Japan, in notice
+    /// date and key order.
+    async fn late_registrations(
+        &self,
+        insurer: &InsurerNumber,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<members::LateRegistration>, StoreError>;
 }
 
 /// How to open a store.

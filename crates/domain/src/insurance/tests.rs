@@ -246,3 +246,22 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_change_is_checked_and_a_lost_member_is_not_changed() {
+    let m = member("1960-01-01", "2000-04-01");
+    let change = MemberChange {
+        copay_ratio: CopayRatio::new(2),
+        limit_certificate: Some(Some(limit(LimitCategory::U, d("2024-08-01"), d("2025-07-31")))),
+        ..MemberChange::default()
+    };
+    let changed = change.apply(&m).expect("change");
+    assert_eq!(changed.copay_ratio, CopayRatio::new(2).expect("2"));
+    assert_eq!(m.differences(&changed).len(), 2);
+    let bad = MemberChange { acquired_on: Some(d("1959-12-31")), ..MemberChange::default() };
+    assert_eq!(bad.apply(&m).unwrap_err().field(), "acquired_on");
+    let lost = m.lose(d("2024-01-01"), LossReason::Other).expect("lose");
+    assert_eq!(change.apply(&lost).unwrap_err(), MemberRuleError::AlreadyLost { lost_on: d("2024-01-01") });
+    let withdraw = MemberChange { limit_certificate: Some(None), ..MemberChange::default() };
+    assert_eq!(withdraw.apply(&changed).expect("withdraw").limit_certificate, None);
+}

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool, Postgres, Row, Transaction};
 
+use onshi_domain::Date;
 use onshi_domain::id::InsurerNumber;
 use onshi_domain::insurance::{Member, MemberKey};
 use onshi_domain::linkage::LinkVerdict;
@@ -121,15 +122,24 @@ async fn residents_for_links(
 const MEMBER_UPSERT: &str = "
     INSERT INTO members (insurer_number, symbol, number, branch, relationship, name_kanji, name_kana, birth_date,
                          sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id, link_method,
-                         link_state)
-    SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int2[], $5::int2[], $6::text[], $7::text[],
-                         $8::date[], $9::int2[], $10::text[], $11::text[], $12::int2[], $13::date[], $14::date[],
-                         $15::int8[], $16::text[], $17::text[])
+                         link_state, loss_reason, limit_kind, limit_category, limit_issued_on, limit_valid_from,
+                         limit_valid_until, elderly_issued_on, elderly_valid_from, elderly_valid_until,
+                         elderly_copay_ratio, notified_on, registered_at)
+    SELECT u.*, $29::timestamptz
+    FROM UNNEST($1::text[], $2::text[], $3::text[], $4::int2[], $5::int2[], $6::text[], $7::text[],
+                $8::date[], $9::int2[], $10::text[], $11::text[], $12::int2[], $13::date[], $14::date[],
+                $15::int8[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[], $21::date[],
+                $22::date[], $23::date[], $24::date[], $25::date[], $26::date[], $27::int2[], $28::date[]) AS u
     ON CONFLICT (insurer_number, symbol, number, branch) DO UPDATE SET
         relationship = EXCLUDED.relationship, name_kanji = EXCLUDED.name_kanji, name_kana = EXCLUDED.name_kana,
         birth_date = EXCLUDED.birth_date, sex = EXCLUDED.sex, address = EXCLUDED.address,
         my_number = EXCLUDED.my_number, copay_ratio = EXCLUDED.copay_ratio, acquired_on = EXCLUDED.acquired_on,
-        lost_on = EXCLUDED.lost_on,
+        lost_on = EXCLUDED.lost_on, loss_reason = EXCLUDED.loss_reason, limit_kind = EXCLUDED.limit_kind,
+        limit_category = EXCLUDED.limit_category, limit_issued_on = EXCLUDED.limit_issued_on,
+        limit_valid_from = EXCLUDED.limit_valid_from, limit_valid_until = EXCLUDED.limit_valid_until,
+        elderly_issued_on = EXCLUDED.elderly_issued_on, elderly_valid_from = EXCLUDED.elderly_valid_from,
+        elderly_valid_until = EXCLUDED.elderly_valid_until, elderly_copay_ratio = EXCLUDED.elderly_copay_ratio,
+        notified_on = EXCLUDED.notified_on,
         person_id = CASE WHEN members.link_state IN ('suspended', 'confirmed') THEN members.person_id
                          ELSE EXCLUDED.person_id END,
         link_method = CASE WHEN members.link_state IN ('suspended', 'confirmed') THEN members.link_method
@@ -138,10 +148,17 @@ const MEMBER_UPSERT: &str = "
                           ELSE EXCLUDED.link_state END,
         updated_at = now()
     WHERE (members.relationship, members.name_kanji, members.name_kana, members.birth_date, members.sex,
-           members.address, members.my_number, members.copay_ratio, members.acquired_on, members.lost_on)
+           members.address, members.my_number, members.copay_ratio, members.acquired_on, members.lost_on,
+           members.loss_reason, members.limit_kind, members.limit_category, members.limit_issued_on,
+           members.limit_valid_from, members.limit_valid_until, members.elderly_issued_on,
+           members.elderly_valid_from, members.elderly_valid_until, members.elderly_copay_ratio, members.notified_on)
           IS DISTINCT FROM
           (EXCLUDED.relationship, EXCLUDED.name_kanji, EXCLUDED.name_kana, EXCLUDED.birth_date, EXCLUDED.sex,
-           EXCLUDED.address, EXCLUDED.my_number, EXCLUDED.copay_ratio, EXCLUDED.acquired_on, EXCLUDED.lost_on)
+           EXCLUDED.address, EXCLUDED.my_number, EXCLUDED.copay_ratio, EXCLUDED.acquired_on, EXCLUDED.lost_on,
+           EXCLUDED.loss_reason, EXCLUDED.limit_kind, EXCLUDED.limit_category, EXCLUDED.limit_issued_on,
+           EXCLUDED.limit_valid_from, EXCLUDED.limit_valid_until, EXCLUDED.elderly_issued_on,
+           EXCLUDED.elderly_valid_from, EXCLUDED.elderly_valid_until, EXCLUDED.elderly_copay_ratio,
+           EXCLUDED.notified_on)
        OR (COALESCE(members.link_state, 'active') = 'active' AND
            (members.person_id, members.link_method, members.link_state)
            IS DISTINCT FROM (EXCLUDED.person_id, EXCLUDED.link_method, EXCLUDED.link_state))
@@ -152,7 +169,10 @@ const MEMBER_UPSERT: &str = "
 pub(super) async fn upsert_members(
     tx: &mut Transaction<'static, Postgres>,
     members: &[Member],
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<BatchOutcome, StoreError> {
+    let details: Vec<crate::decode::DetailColumns> = members.iter().map(crate::decode::DetailColumns::of).collect();
+    let column = |f: fn(&crate::decode::DetailColumns) -> Option<Date>| details.iter().map(f).collect::<Vec<_>>();
     let numbers: Vec<String> =
         members.iter().filter_map(|m| m.my_number.as_ref().map(|n| n.as_str().to_owned())).collect();
     let residents = if numbers.is_empty() { HashMap::new() } else { residents_for_links(tx, numbers).await? };
@@ -197,6 +217,18 @@ pub(super) async fn upsert_members(
         .bind(&person_id)
         .bind(&link_method)
         .bind(&link_state)
+        .bind(details.iter().map(|d| d.loss_reason).collect::<Vec<_>>())
+        .bind(details.iter().map(|d| d.limit_kind).collect::<Vec<_>>())
+        .bind(details.iter().map(|d| d.limit_category).collect::<Vec<_>>())
+        .bind(column(|d| d.limit_issued_on))
+        .bind(column(|d| d.limit_valid_from))
+        .bind(column(|d| d.limit_valid_until))
+        .bind(column(|d| d.elderly_issued_on))
+        .bind(column(|d| d.elderly_valid_from))
+        .bind(column(|d| d.elderly_valid_until))
+        .bind(details.iter().map(|d| d.elderly_copay_ratio.map(i16::from)).collect::<Vec<_>>())
+        .bind(column(|d| d.notified_on))
+        .bind(now)
         .fetch_all(&mut **tx)
         .await
         .map_err(db_err("upserting members"))?;
@@ -512,7 +544,11 @@ pub(super) async fn suspensions_of_member(pool: &PgPool, member_id: MemberId) ->
     rows.iter().map(|row| suspension_raw(row).map_err(db_err("decoding a suspension"))?.decode()).collect()
 }
 
-async fn member_in(conn: &mut PgConnection, key: &MemberKey, lock: bool) -> Result<Option<StoredMember>, StoreError> {
+pub(super) async fn member_in(
+    conn: &mut PgConnection,
+    key: &MemberKey,
+    lock: bool,
+) -> Result<Option<StoredMember>, StoreError> {
     let sql = format!(
         "{MEMBER_SELECT} WHERE insurer_number = $1 AND symbol = $2 AND number = $3 AND branch = $4{}",
         if lock { " FOR UPDATE" } else { "" }

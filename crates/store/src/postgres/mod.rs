@@ -22,6 +22,7 @@ use onshi_domain::registry::{Resident, ResidentCode};
 mod eligibility;
 mod inspection;
 mod jpki;
+mod members;
 
 use crate::decode::{RawAttributes, RawMember, RawResident, mask_my_number};
 use crate::migrate::{MIGRATIONS, Migration, MigrationReport};
@@ -48,7 +49,9 @@ const RESIDENT_SELECT: &str =
 
 const MEMBER_SELECT: &str = "SELECT member_id, insurer_number, symbol, number, branch, relationship,
     name_kanji, name_kana, birth_date, sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id,
-    link_method, link_state FROM members";
+    link_method, link_state, loss_reason, limit_kind, limit_category, limit_issued_on, limit_valid_from,
+    limit_valid_until, elderly_issued_on, elderly_valid_from, elderly_valid_until, elderly_copay_ratio, notified_on,
+    registered_at FROM members";
 
 const RESIDENT_UPSERT: &str = "
     INSERT INTO residents (resident_code, my_number, name_kanji, name_kana, birth_date, sex, address, match_key)
@@ -296,7 +299,44 @@ fn member_raw(row: &PgRow) -> Result<RawMember, sqlx::Error> {
         person_id: row.try_get(15)?,
         link_method: row.try_get(16)?,
         link_state: row.try_get(17)?,
+        details: crate::decode::RawDetails {
+            loss_reason: row.try_get(18)?,
+            limit_kind: row.try_get(19)?,
+            limit_category: row.try_get(20)?,
+            limit_issued_on: row.try_get(21)?,
+            limit_valid_from: row.try_get(22)?,
+            limit_valid_until: row.try_get(23)?,
+            elderly_issued_on: row.try_get(24)?,
+            elderly_valid_from: row.try_get(25)?,
+            elderly_valid_until: row.try_get(26)?,
+            elderly_copay_ratio: row.try_get::<Option<i16>, _>(27)?.map(i64::from),
+            notified_on: row.try_get(28)?,
+            registered_at: row.try_get(29)?,
+        },
     })
+}
+
+/// Write members by key inside `tx`, registering unknown insurers and
+/// judging each new or changed link; `now` is the `registered_at` of new rows.
+pub(super) async fn write_members(
+    tx: &mut Transaction<'static, Postgres>,
+    members: &[Member],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<BatchOutcome, StoreError> {
+    let mut insurers: Vec<(String, &'static str)> = members
+        .iter()
+        .map(|m| (m.key.insurer_number.as_str().to_owned(), m.key.insurer_number.kind().code()))
+        .collect();
+    insurers.sort_unstable();
+    insurers.dedup();
+    let (numbers, kinds): (Vec<String>, Vec<&str>) = insurers.into_iter().unzip();
+    sqlx::query(INSURER_INSERT)
+        .bind(numbers)
+        .bind(kinds)
+        .execute(&mut **tx)
+        .await
+        .map_err(db_err("registering insurers"))?;
+    inspection::upsert_members(tx, members, now).await
 }
 
 #[async_trait::async_trait]
@@ -381,20 +421,7 @@ impl Store for PostgresStore {
 
     async fn upsert_members(&self, members: Vec<Member>) -> Result<BatchOutcome, StoreError> {
         let mut tx = self.begin().await?;
-        let mut insurers: Vec<(String, &'static str)> = members
-            .iter()
-            .map(|m| (m.key.insurer_number.as_str().to_owned(), m.key.insurer_number.kind().code()))
-            .collect();
-        insurers.sort_unstable();
-        insurers.dedup();
-        let (numbers, kinds): (Vec<String>, Vec<&str>) = insurers.into_iter().unzip();
-        sqlx::query(INSURER_INSERT)
-            .bind(numbers)
-            .bind(kinds)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err("registering insurers"))?;
-        let outcome = inspection::upsert_members(&mut tx, &members).await?;
+        let outcome = write_members(&mut tx, &members, chrono::Utc::now()).await?;
         tx.commit().await.map_err(db_err("committing members"))?;
         Ok(outcome)
     }
@@ -739,5 +766,48 @@ impl Store for PostgresStore {
         person_id: PersonId,
     ) -> Result<Vec<crate::inspection::MedicalAccess>, StoreError> {
         inspection::accesses_through_link(&self.pool, member_id, person_id).await
+    }
+
+    async fn acquire_member(
+        &self,
+        member: Member,
+        at: chrono::DateTime<chrono::Utc>,
+        actor: &str,
+    ) -> Result<StoredMember, StoreError> {
+        members::acquire(&self.pool, member, at, actor).await
+    }
+
+    async fn change_member(
+        &self,
+        key: &MemberKey,
+        change: onshi_domain::insurance::MemberChange,
+        at: chrono::DateTime<chrono::Utc>,
+        actor: &str,
+    ) -> Result<StoredMember, StoreError> {
+        members::change(&self.pool, key, &change, at, actor).await
+    }
+
+    async fn lose_member(
+        &self,
+        key: &MemberKey,
+        lost_on: Date,
+        reason: onshi_domain::insurance::LossReason,
+        at: chrono::DateTime<chrono::Utc>,
+        actor: &str,
+    ) -> Result<StoredMember, StoreError> {
+        members::lose(&self.pool, key, lost_on, reason, at, actor).await
+    }
+
+    async fn member_events(&self, member_id: crate::MemberId) -> Result<Vec<crate::members::MemberEvent>, StoreError> {
+        members::events(&self.pool, member_id).await
+    }
+
+    async fn late_registrations(
+        &self,
+        insurer: &onshi_domain::id::InsurerNumber,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<crate::members::LateRegistration>, StoreError> {
+        members::late_registrations(&self.pool, insurer, from, to).await
     }
 }

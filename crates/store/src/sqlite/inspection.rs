@@ -356,7 +356,7 @@ pub(super) fn suspensions_of_member(conn: &Connection, member_id: MemberId) -> R
     raws.into_iter().map(RawSuspension::decode).collect()
 }
 
-fn member_in(conn: &Connection, key: &MemberKey) -> Result<Option<StoredMember>, StoreError> {
+pub(super) fn member_in(conn: &Connection, key: &MemberKey) -> Result<Option<StoredMember>, StoreError> {
     let sql =
         format!("{} WHERE insurer_number = ?1 AND symbol = ?2 AND number = ?3 AND branch = ?4", rows::MEMBER_SELECT);
     conn.query_row(

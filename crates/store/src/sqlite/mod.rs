@@ -28,6 +28,7 @@ use crate::{
 mod eligibility;
 mod inspection;
 mod jpki;
+mod members;
 mod rows;
 
 /// The SQLite implementation of [`Store`].
@@ -208,6 +209,171 @@ fn apply_migrations(conn: &mut Connection) -> Result<MigrationReport, StoreError
     Ok(report)
 }
 
+type Found = Option<(i64, onshi_domain::person::FiveAttributes)>;
+
+/// Write members by key inside `tx` (insert, or update when something
+/// differs), registering unknown insurers and judging each new or changed
+/// link; `found` holds the resident already looked up for each member's My
+/// Number. `now` stamps `updated_at`, and `registered_at` of new rows.
+pub(super) fn write_members(
+    tx: &Connection,
+    members: &[Member],
+    found: &[Found],
+    now: &str,
+) -> Result<BatchOutcome, StoreError> {
+    let mut outcome = BatchOutcome::default();
+    let mut insurer = tx
+        .prepare_cached(
+            "INSERT INTO insurers (insurer_number, kind) VALUES (?1, ?2) ON CONFLICT (insurer_number) DO NOTHING",
+        )
+        .map_err(db_err("preparing the insurer insert"))?;
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO members (insurer_number, symbol, number, branch, relationship, name_kanji, name_kana,
+                    birth_date, sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id, link_method,
+                    updated_at, link_state, loss_reason, limit_kind, limit_category, limit_issued_on, limit_valid_from,
+                    limit_valid_until, elderly_issued_on, elderly_valid_from, elderly_valid_until, elderly_copay_ratio,
+                    notified_on, registered_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,
+                     ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?17)
+             ON CONFLICT (insurer_number, symbol, number, branch) DO NOTHING
+             RETURNING member_id",
+        )
+        .map_err(db_err("preparing the member insert"))?;
+    // A link an insurer has to decide on (suspended) or has
+    // decided on (confirmed) is kept as it is; only an active
+    // link or none follows the My Number.
+    let mut update = tx
+        .prepare_cached(
+            "UPDATE members SET relationship = ?5, name_kanji = ?6, name_kana = ?7, birth_date = ?8, sex = ?9,
+                    address = ?10, my_number = ?11, copay_ratio = ?12, acquired_on = ?13, lost_on = ?14,
+                    person_id = CASE WHEN link_state IN ('suspended', 'confirmed') THEN person_id ELSE ?15 END,
+                    link_method = CASE WHEN link_state IN ('suspended', 'confirmed') THEN link_method ELSE ?16 END,
+                    link_state = CASE WHEN link_state IN ('suspended', 'confirmed') THEN link_state ELSE ?18 END,
+                    loss_reason = ?19, limit_kind = ?20, limit_category = ?21, limit_issued_on = ?22,
+                    limit_valid_from = ?23, limit_valid_until = ?24, elderly_issued_on = ?25, elderly_valid_from = ?26,
+                    elderly_valid_until = ?27, elderly_copay_ratio = ?28, notified_on = ?29,
+                    updated_at = ?17
+             WHERE insurer_number = ?1 AND symbol = ?2 AND number = ?3 AND branch = ?4 AND (
+                   relationship IS NOT ?5 OR name_kanji IS NOT ?6 OR name_kana IS NOT ?7 OR
+                   birth_date IS NOT ?8 OR sex IS NOT ?9 OR address IS NOT ?10 OR my_number IS NOT ?11 OR
+                   copay_ratio IS NOT ?12 OR acquired_on IS NOT ?13 OR lost_on IS NOT ?14 OR
+                   loss_reason IS NOT ?19 OR limit_kind IS NOT ?20 OR limit_category IS NOT ?21 OR
+                   limit_issued_on IS NOT ?22 OR limit_valid_from IS NOT ?23 OR limit_valid_until IS NOT ?24 OR
+                   elderly_issued_on IS NOT ?25 OR elderly_valid_from IS NOT ?26 OR elderly_valid_until IS NOT ?27 OR
+                   elderly_copay_ratio IS NOT ?28 OR notified_on IS NOT ?29 OR
+                   ((link_state IS NULL OR link_state = 'active') AND
+                    (person_id IS NOT ?15 OR link_method IS NOT ?16 OR link_state IS NOT ?18)))
+             RETURNING member_id, person_id IS ?15 AND link_state IS ?18",
+        )
+        .map_err(db_err("preparing the member update"))?;
+    let mut last_insurer = None;
+    for idx in rows::sorted_order(&members, |m| {
+        (m.key.insurer_number.as_str(), m.key.symbol.as_str(), m.key.number.as_str(), m.key.branch)
+    }) {
+        let member = &members[idx];
+        let key = &member.key;
+        // Rows come in key order, so each insurer's rows are together.
+        if last_insurer != Some(&key.insurer_number) {
+            last_insurer = Some(&key.insurer_number);
+            insurer
+                .execute(params![key.insurer_number.as_str(), key.insurer_number.kind().code()])
+                .map_err(db_err("registering an insurer"))?;
+        }
+        let resident = match (&found[idx], &member.my_number) {
+            (Some(found), _) => Some(found.clone()),
+            (None, Some(my_number)) => inspection::resident_for_link(tx, my_number.as_str())?,
+            (None, None) => None,
+        };
+        let attrs = &member.attributes;
+        let (person_id, state, reasons) = match &resident {
+            Some((person_id, resident)) => {
+                let (state, reasons) = inspection::judged(attrs, resident);
+                (Some(*person_id), Some(state), reasons)
+            }
+            None => (None, None, String::new()),
+        };
+        let link_method = person_id.map(|_| "my_number");
+        let details = crate::decode::DetailColumns::of(member);
+        let values = params![
+            key.insurer_number.as_str(),
+            key.symbol.as_str(),
+            key.number.as_str(),
+            key.branch.value(),
+            member.relationship.code(),
+            attrs.name_kanji,
+            attrs.name_kana,
+            rows::iso(attrs.birth_date),
+            attrs.sex.code(),
+            attrs.address,
+            member.my_number.as_ref().map(MyNumber::as_str),
+            member.copay_ratio.tenths(),
+            rows::iso(member.acquired_on),
+            member.lost_on.map(rows::iso),
+            person_id,
+            link_method,
+            now,
+            state.map(LinkState::code),
+            details.loss_reason,
+            details.limit_kind,
+            details.limit_category,
+            details.limit_issued_on.map(rows::iso),
+            details.limit_valid_from.map(rows::iso),
+            details.limit_valid_until.map(rows::iso),
+            details.elderly_issued_on.map(rows::iso),
+            details.elderly_valid_from.map(rows::iso),
+            details.elderly_valid_until.map(rows::iso),
+            details.elderly_copay_ratio,
+            details.notified_on.map(rows::iso)
+        ];
+        // (member_id, whether the link written is the one judged here)
+        let written: Option<(i64, bool)> = match insert
+            .query_row(values, |row| row.get::<_, i64>(0))
+            .optional()
+            .map_err(db_err("inserting a member"))?
+        {
+            Some(member_id) => {
+                outcome.inserted += 1;
+                Some((member_id, true))
+            }
+            None => match update
+                .query_row(values, |row| Ok((row.get::<_, i64>(0)?, row.get::<_, bool>(1)?)))
+                .optional()
+                .map_err(db_err("updating a member"))?
+            {
+                Some(written) => {
+                    outcome.updated += 1;
+                    Some(written)
+                }
+                None => {
+                    outcome.unchanged += 1;
+                    None
+                }
+            },
+        };
+        let Some((member_id, ours)) = written else { continue };
+        if !ours {
+            continue;
+        }
+        if let Some(person_id) = person_id {
+            outcome.linked += 1;
+            if state == Some(LinkState::Suspended) {
+                inspection::hold(
+                    tx,
+                    member_id,
+                    person_id,
+                    key.insurer_number.as_str(),
+                    SuspensionSource::Import,
+                    &reasons,
+                    &now,
+                )?;
+                outcome.suspended += 1;
+            }
+        }
+    }
+    Ok(outcome)
+}
+
 #[async_trait::async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
@@ -327,7 +493,6 @@ impl Store for SqliteStore {
         // that these index probes overlap the previous batch's write instead
         // of holding the writer. A number not found here is looked up again
         // inside the write transaction, in case its resident arrived since.
-        type Found = Option<(i64, onshi_domain::person::FiveAttributes)>;
         let (members, found) = self
             .read(move |conn| {
                 let mut found: Vec<Found> = vec![None; members.len()];
@@ -341,137 +506,7 @@ impl Store for SqliteStore {
             .await?;
         self.write(move |conn| {
             let tx = conn.transaction().map_err(db_err("starting a transaction"))?;
-            let mut outcome = BatchOutcome::default();
-            {
-                let mut insurer = tx
-                    .prepare_cached(
-                        "INSERT INTO insurers (insurer_number, kind) VALUES (?1, ?2) ON CONFLICT (insurer_number) DO NOTHING",
-                    )
-                    .map_err(db_err("preparing the insurer insert"))?;
-                let mut insert = tx
-                    .prepare_cached(
-                        "INSERT INTO members (insurer_number, symbol, number, branch, relationship, name_kanji, name_kana,
-                                birth_date, sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id, link_method,
-                                updated_at, link_state)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
-                         ON CONFLICT (insurer_number, symbol, number, branch) DO NOTHING
-                         RETURNING member_id",
-                    )
-                    .map_err(db_err("preparing the member insert"))?;
-                // A link an insurer has to decide on (suspended) or has
-                // decided on (confirmed) is kept as it is; only an active
-                // link or none follows the My Number.
-                let mut update = tx
-                    .prepare_cached(
-                        "UPDATE members SET relationship = ?5, name_kanji = ?6, name_kana = ?7, birth_date = ?8, sex = ?9,
-                                address = ?10, my_number = ?11, copay_ratio = ?12, acquired_on = ?13, lost_on = ?14,
-                                person_id = CASE WHEN link_state IN ('suspended', 'confirmed') THEN person_id ELSE ?15 END,
-                                link_method = CASE WHEN link_state IN ('suspended', 'confirmed') THEN link_method ELSE ?16 END,
-                                link_state = CASE WHEN link_state IN ('suspended', 'confirmed') THEN link_state ELSE ?18 END,
-                                updated_at = ?17
-                         WHERE insurer_number = ?1 AND symbol = ?2 AND number = ?3 AND branch = ?4 AND (
-                               relationship IS NOT ?5 OR name_kanji IS NOT ?6 OR name_kana IS NOT ?7 OR
-                               birth_date IS NOT ?8 OR sex IS NOT ?9 OR address IS NOT ?10 OR my_number IS NOT ?11 OR
-                               copay_ratio IS NOT ?12 OR acquired_on IS NOT ?13 OR lost_on IS NOT ?14 OR
-                               ((link_state IS NULL OR link_state = 'active') AND
-                                (person_id IS NOT ?15 OR link_method IS NOT ?16 OR link_state IS NOT ?18)))
-                         RETURNING member_id, person_id IS ?15 AND link_state IS ?18",
-                    )
-                    .map_err(db_err("preparing the member update"))?;
-                let mut last_insurer = None;
-                let now = rows::now();
-                for idx in rows::sorted_order(&members, |m| {
-                    (m.key.insurer_number.as_str(), m.key.symbol.as_str(), m.key.number.as_str(), m.key.branch)
-                }) {
-                    let member = &members[idx];
-                    let key = &member.key;
-                    // Rows come in key order, so each insurer's rows are together.
-                    if last_insurer != Some(&key.insurer_number) {
-                        last_insurer = Some(&key.insurer_number);
-                        insurer
-                            .execute(params![key.insurer_number.as_str(), key.insurer_number.kind().code()])
-                            .map_err(db_err("registering an insurer"))?;
-                    }
-                    let resident = match (&found[idx], &member.my_number) {
-                        (Some(found), _) => Some(found.clone()),
-                        (None, Some(my_number)) => inspection::resident_for_link(&tx, my_number.as_str())?,
-                        (None, None) => None,
-                    };
-                    let attrs = &member.attributes;
-                    let (person_id, state, reasons) = match &resident {
-                        Some((person_id, resident)) => {
-                            let (state, reasons) = inspection::judged(attrs, resident);
-                            (Some(*person_id), Some(state), reasons)
-                        }
-                        None => (None, None, String::new()),
-                    };
-                    let link_method = person_id.map(|_| "my_number");
-                    let values = params![
-                        key.insurer_number.as_str(),
-                        key.symbol.as_str(),
-                        key.number.as_str(),
-                        key.branch.value(),
-                        member.relationship.code(),
-                        attrs.name_kanji,
-                        attrs.name_kana,
-                        rows::iso(attrs.birth_date),
-                        attrs.sex.code(),
-                        attrs.address,
-                        member.my_number.as_ref().map(MyNumber::as_str),
-                        member.copay_ratio.tenths(),
-                        rows::iso(member.acquired_on),
-                        member.lost_on.map(rows::iso),
-                        person_id,
-                        link_method,
-                        now,
-                        state.map(LinkState::code)
-                    ];
-                    // (member_id, whether the link written is the one judged here)
-                    let written: Option<(i64, bool)> = match insert
-                        .query_row(values, |row| row.get::<_, i64>(0))
-                        .optional()
-                        .map_err(db_err("inserting a member"))?
-                    {
-                        Some(member_id) => {
-                            outcome.inserted += 1;
-                            Some((member_id, true))
-                        }
-                        None => match update
-                            .query_row(values, |row| Ok((row.get::<_, i64>(0)?, row.get::<_, bool>(1)?)))
-                            .optional()
-                            .map_err(db_err("updating a member"))?
-                        {
-                            Some(written) => {
-                                outcome.updated += 1;
-                                Some(written)
-                            }
-                            None => {
-                                outcome.unchanged += 1;
-                                None
-                            }
-                        },
-                    };
-                    let Some((member_id, ours)) = written else { continue };
-                    if !ours {
-                        continue;
-                    }
-                    if let Some(person_id) = person_id {
-                        outcome.linked += 1;
-                        if state == Some(LinkState::Suspended) {
-                            inspection::hold(
-                                &tx,
-                                member_id,
-                                person_id,
-                                key.insurer_number.as_str(),
-                                SuspensionSource::Import,
-                                &reasons,
-                                &now,
-                            )?;
-                            outcome.suspended += 1;
-                        }
-                    }
-                }
-            }
+            let outcome = write_members(&tx, &members, &found, &rows::now())?;
             tx.commit().map_err(db_err("committing members"))?;
             Ok(outcome)
         })
@@ -886,5 +921,52 @@ impl Store for SqliteStore {
         person_id: PersonId,
     ) -> Result<Vec<crate::inspection::MedicalAccess>, StoreError> {
         self.read(move |conn| inspection::accesses_through_link(conn, member_id, person_id)).await
+    }
+
+    async fn acquire_member(
+        &self,
+        member: Member,
+        at: chrono::DateTime<chrono::Utc>,
+        actor: &str,
+    ) -> Result<StoredMember, StoreError> {
+        let actor = actor.to_owned();
+        self.write(move |conn| members::acquire(conn, member, at, &actor)).await
+    }
+
+    async fn change_member(
+        &self,
+        key: &MemberKey,
+        change: onshi_domain::insurance::MemberChange,
+        at: chrono::DateTime<chrono::Utc>,
+        actor: &str,
+    ) -> Result<StoredMember, StoreError> {
+        let (key, actor) = (key.clone(), actor.to_owned());
+        self.write(move |conn| members::change(conn, &key, &change, at, &actor)).await
+    }
+
+    async fn lose_member(
+        &self,
+        key: &MemberKey,
+        lost_on: Date,
+        reason: onshi_domain::insurance::LossReason,
+        at: chrono::DateTime<chrono::Utc>,
+        actor: &str,
+    ) -> Result<StoredMember, StoreError> {
+        let (key, actor) = (key.clone(), actor.to_owned());
+        self.write(move |conn| members::lose(conn, &key, lost_on, reason, at, &actor)).await
+    }
+
+    async fn member_events(&self, member_id: crate::MemberId) -> Result<Vec<crate::members::MemberEvent>, StoreError> {
+        self.read(move |conn| members::events(conn, member_id)).await
+    }
+
+    async fn late_registrations(
+        &self,
+        insurer: &onshi_domain::id::InsurerNumber,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<crate::members::LateRegistration>, StoreError> {
+        let insurer = insurer.clone();
+        self.read(move |conn| members::late_registrations(conn, &insurer, from, to)).await
     }
 }

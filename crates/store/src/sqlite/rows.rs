@@ -7,14 +7,16 @@ use rusqlite::types::Type;
 use onshi_domain::Date;
 
 use crate::decode::RawAttributes;
-pub(super) use crate::decode::{RawMember, RawResident, facility, insurer};
+pub(super) use crate::decode::{RawDetails, RawMember, RawResident, facility, insurer};
 
 pub(super) const RESIDENT_SELECT: &str =
     "SELECT person_id, resident_code, my_number, name_kanji, name_kana, birth_date, sex, address FROM residents";
 
 pub(super) const MEMBER_SELECT: &str = "SELECT member_id, insurer_number, symbol, number, branch, relationship,
     name_kanji, name_kana, birth_date, sex, address, my_number, copay_ratio, acquired_on, lost_on, person_id,
-    link_method, link_state FROM members";
+    link_method, link_state, loss_reason, limit_kind, limit_category, limit_issued_on, limit_valid_from,
+    limit_valid_until, elderly_issued_on, elderly_valid_from, elderly_valid_until, elderly_copay_ratio, notified_on,
+    registered_at FROM members";
 
 /// ISO date text, written without going through a formatter (hot path).
 pub(super) fn iso(date: Date) -> String {
@@ -70,7 +72,7 @@ pub(super) fn date_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Date> {
     parse_date(idx, &row.get::<_, String>(idx)?)
 }
 
-fn opt_date_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Date>> {
+pub(super) fn opt_date_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Date>> {
     row.get::<_, Option<String>>(idx)?.map(|text| parse_date(idx, &text)).transpose()
 }
 
@@ -110,5 +112,19 @@ pub(super) fn member_raw(row: &Row<'_>) -> rusqlite::Result<RawMember> {
         person_id: row.get(15)?,
         link_method: row.get(16)?,
         link_state: row.get(17)?,
+        details: RawDetails {
+            loss_reason: row.get(18)?,
+            limit_kind: row.get(19)?,
+            limit_category: row.get(20)?,
+            limit_issued_on: opt_date_at(row, 21)?,
+            limit_valid_from: opt_date_at(row, 22)?,
+            limit_valid_until: opt_date_at(row, 23)?,
+            elderly_issued_on: opt_date_at(row, 24)?,
+            elderly_valid_from: opt_date_at(row, 25)?,
+            elderly_valid_until: opt_date_at(row, 26)?,
+            elderly_copay_ratio: row.get(27)?,
+            notified_on: opt_date_at(row, 28)?,
+            registered_at: row.get::<_, Option<String>>(29)?.map(|text| parse_ts(29, &text)).transpose()?,
+        },
     })
 }

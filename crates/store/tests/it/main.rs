@@ -16,6 +16,7 @@ mod contract;
 mod eligibility;
 mod inspection;
 mod jpki;
+mod members;
 
 fn date(s: &str) -> Date {
     Date::parse_from_str(s, "%Y-%m-%d").expect("test date")
