@@ -5,7 +5,9 @@ use std::io::Read;
 use onshi_domain::date::parse_date;
 use onshi_domain::facility::{Facility, FacilityKind};
 use onshi_domain::id::{Branch, FacilityCode, InsuredNumber, InsurerNumber, MyNumber, Symbol};
-use onshi_domain::insurance::{Member, MemberKey};
+use onshi_domain::insurance::{
+    ElderlyRecipient, LimitCategory, LimitCertificate, LimitCertificateKind, LossReason, Member, MemberKey,
+};
 use onshi_domain::person::{
     CopayRatio, FiveAttributes, MAX_ADDRESS_CHARS, MAX_NAME_CHARS, Relationship, Sex, check_kana, check_text,
 };
@@ -36,6 +38,21 @@ impl Kind {
 const REGISTRY_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,birth_date,sex,address";
 const MEMBERS_HEADER: &str = "insurer_number,symbol,number,branch,name_kanji,name_kana,birth_date,sex,address,my_number,relationship,copay_ratio,acquired_on,lost_on";
 const FACILITIES_HEADER: &str = "facility_code,name,kind,address";
+
+/// Columns a members file may add after the required ones (migration 0006):
+/// 資格喪失事由, 限度額適用認定証 (証区分, 適用区分, 交付・有効開始・有効終了),
+/// 高齢受給者証 (交付・有効開始・有効終了, 負担割合) and 事業主等からの届出日.
+/// Files without them stay valid; an empty cell is no value.
+pub(super) const MEMBERS_OPTIONAL: &str = "loss_reason,limit_kind,limit_category,limit_issued_on,limit_valid_from,limit_valid_until,elderly_issued_on,elderly_valid_from,elderly_valid_until,elderly_copay_ratio,notified_on";
+
+/// Column positions of the optional columns `names` present in `header`.
+fn optional_columns<const N: usize>(header: &csv::StringRecord, names: &'static str) -> [Option<usize>; N] {
+    let mut positions = [None; N];
+    for (slot, name) in names.split(',').enumerate() {
+        positions[slot] = header.iter().position(|column| column.trim().trim_start_matches('\u{feff}') == name);
+    }
+    positions
+}
 
 /// Column positions of `expected` (a comma-separated header) in `header`.
 fn columns<const N: usize>(header: &csv::StringRecord, expected: &'static str) -> Result<[usize; N], ImportError> {
@@ -119,6 +136,40 @@ impl<'a> Row<'a> {
             return Some(None);
         }
         self.parse(field, idx, parse).map(Some)
+    }
+
+    /// As `optional`, for a column the file may not have (`None`): then no value.
+    fn optional_at<T, E: ToString>(
+        &mut self,
+        field: &str,
+        idx: Option<usize>,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<Option<T>> {
+        match idx {
+            Some(idx) => self.optional(field, idx, parse),
+            None => Some(None),
+        }
+    }
+
+    /// A certificate given in several cells: all of them or none. A partly
+    /// filled group is rejected on its first empty field.
+    fn group<T>(
+        &mut self,
+        label: &str,
+        fields: &[(&str, bool)],
+        build: impl FnOnce() -> Option<T>,
+    ) -> Option<Option<T>> {
+        let given = fields.iter().filter(|(_, present)| *present).count();
+        if given == 0 {
+            return Some(None);
+        }
+        if given < fields.len() {
+            let names: Vec<&str> = fields.iter().map(|(name, _)| *name).collect();
+            let missing = fields.iter().find(|(_, present)| !present).map_or("", |(name, _)| *name);
+            self.reject(missing, "", format!("{label} needs all of {}", names.join(", ")));
+            return None;
+        }
+        build().map(Some)
     }
 
     fn finish<T>(self, value: Option<T>) -> Result<T, Vec<Reject>> {
@@ -220,6 +271,19 @@ pub(super) fn member_parser(
         acquired,
         lost,
     ] = columns::<14>(header, MEMBERS_HEADER)?;
+    let [
+        loss_reason,
+        limit_kind,
+        limit_category,
+        limit_issued,
+        limit_from,
+        limit_until,
+        elderly_issued,
+        elderly_from,
+        elderly_until,
+        elderly_copay,
+        notified,
+    ] = optional_columns::<11>(header, MEMBERS_OPTIONAL);
     let mut seen_keys = SeenKeys::<String>::new();
     Ok(move |record: &csv::ByteRecord, line: u64| {
         let mut row = Row::new(record, line);
@@ -233,6 +297,59 @@ pub(super) fn member_parser(
         let copay_ratio = row.parse("copay_ratio", copay, str::parse::<CopayRatio>);
         let acquired_on = row.parse("acquired_on", acquired, parse_date);
         let lost_on = row.optional("lost_on", lost, parse_date);
+        let loss_reason = row.optional_at("loss_reason", loss_reason, str::parse::<LossReason>);
+        let notified_on = row.optional_at("notified_on", notified, parse_date);
+        let l_kind = row.optional_at("limit_kind", limit_kind, str::parse::<LimitCertificateKind>);
+        let l_category = row.optional_at("limit_category", limit_category, str::parse::<LimitCategory>);
+        let l_issued = row.optional_at("limit_issued_on", limit_issued, parse_date);
+        let l_from = row.optional_at("limit_valid_from", limit_from, parse_date);
+        let l_until = row.optional_at("limit_valid_until", limit_until, parse_date);
+        let e_issued = row.optional_at("elderly_issued_on", elderly_issued, parse_date);
+        let e_from = row.optional_at("elderly_valid_from", elderly_from, parse_date);
+        let e_until = row.optional_at("elderly_valid_until", elderly_until, parse_date);
+        let e_copay = row.optional_at("elderly_copay_ratio", elderly_copay, str::parse::<CopayRatio>);
+        let limit_certificate = match (l_kind, l_category, l_issued, l_from, l_until) {
+            (Some(kind), Some(category), Some(issued_on), Some(valid_from), Some(valid_until)) => row.group(
+                "限度額適用認定証",
+                &[
+                    ("limit_kind", kind.is_some()),
+                    ("limit_category", category.is_some()),
+                    ("limit_issued_on", issued_on.is_some()),
+                    ("limit_valid_from", valid_from.is_some()),
+                    ("limit_valid_until", valid_until.is_some()),
+                ],
+                || {
+                    Some(LimitCertificate {
+                        kind: kind?,
+                        category: category?,
+                        issued_on: issued_on?,
+                        valid_from: valid_from?,
+                        valid_until: valid_until?,
+                    })
+                },
+            ),
+            _ => None,
+        };
+        let elderly_recipient = match (e_issued, e_from, e_until, e_copay) {
+            (Some(issued_on), Some(valid_from), Some(valid_until), Some(copay_ratio)) => row.group(
+                "高齢受給者証",
+                &[
+                    ("elderly_issued_on", issued_on.is_some()),
+                    ("elderly_valid_from", valid_from.is_some()),
+                    ("elderly_valid_until", valid_until.is_some()),
+                    ("elderly_copay_ratio", copay_ratio.is_some()),
+                ],
+                || {
+                    Some(ElderlyRecipient {
+                        issued_on: issued_on?,
+                        valid_from: valid_from?,
+                        valid_until: valid_until?,
+                        copay_ratio: copay_ratio?,
+                    })
+                },
+            ),
+            _ => None,
+        };
         let member = (|| {
             Some(Member {
                 key: MemberKey { insurer_number: insurer_number?, symbol: symbol?, number: number?, branch: branch? },
@@ -242,10 +359,10 @@ pub(super) fn member_parser(
                 copay_ratio: copay_ratio?,
                 acquired_on: acquired_on?,
                 lost_on: lost_on?,
-                loss_reason: None,
-                limit_certificate: None,
-                elderly_recipient: None,
-                notified_on: None,
+                loss_reason: loss_reason?,
+                limit_certificate: limit_certificate?,
+                elderly_recipient: elderly_recipient?,
+                notified_on: notified_on?,
             })
         })();
         if let Some(member) = &member {

@@ -291,3 +291,39 @@ resident_code,my_number,name_kanji,name_kana,birth_date,sex,address
     assert_eq!(shown, vec![(2, "sex"), (3, "my_number"), (4, "birth_date")]);
     assert!(rejects[1].rule.contains("10000000001"), "{:?}", rejects[1]);
 }
+
+#[tokio::test]
+async fn members_files_may_carry_the_certificates_loss_reason_and_notice_date() {
+    let store = store().await;
+    let csv = "insurer_number,symbol,number,branch,name_kanji,name_kana,birth_date,sex,address,my_number,relationship,copay_ratio,acquired_on,lost_on,loss_reason,limit_kind,limit_category,limit_issued_on,limit_valid_from,limit_valid_until,elderly_issued_on,elderly_valid_from,elderly_valid_until,elderly_copay_ratio,notified_on\n\
+               01130012,1,1,00,佐藤　一郎,サトウ　イチロウ,1953-06-15,1,東京都,,1,2,2020-01-01,,,01,B04,2025-08-01,2025-08-01,2026-07-31,2023-07-01,2023-07-01,2028-06-14,2,2019-12-27\n\
+               01130012,1,2,00,佐藤　二郎,サトウ　ジロウ,1970-01-01,1,東京都,,1,3,2020-01-01,2024-04-01,03,,,,,,,,,,\n\
+               01130012,1,3,00,佐藤　三郎,サトウ　サブロウ,1970-01-01,1,東京都,,1,3,2020-01-01,,,01,A03,2025-08-01,2025-08-01,,,,,,\n\
+               01130012,1,4,00,佐藤　四郎,サトウ　シロウ,1970-01-01,1,東京都,,1,3,2020-01-01,,99,,,,,,,,,,\n\
+               01130012,1,5,00,佐藤　五郎,サトウ　ゴロウ,1980-01-01,1,東京都,,1,3,2020-01-01,,,01,B11,2025-08-01,2025-08-01,2026-07-31,2025-01-01,2025-01-01,2025-12-31,2,\n\
+               01130012,1,6,00,佐藤　六郎,サトウ　ロクロウ,1980-01-01,1,東京都,,1,3,2020-01-01,,,,,,,,2025-01-01,2025-01-01,2025-12-31,2,\n";
+    let (report, rejects) = run_import(&store, Kind::Members, csv).await;
+    let fields: Vec<(u64, &str)> = rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
+    assert_eq!(
+        fields,
+        [(4, "limit_valid_until"), (5, "loss_reason"), (6, "limit_category"), (7, "elderly_valid_from")],
+        "{rejects:?}"
+    );
+    assert!(rejects[0].rule.contains("限度額適用認定証 needs all of"), "{:?}", rejects[0]);
+    assert!(rejects[3].rule.contains("70 to 74"), "{:?}", rejects[3]);
+    assert_eq!((report.inserted, report.rejected_rows), (2, 4));
+    let key = |number: &str| onshi_domain::insurance::MemberKey {
+        insurer_number: "01130012".parse().expect("insurer"),
+        symbol: "1".parse().expect("symbol"),
+        number: number.parse().expect("number"),
+        branch: onshi_domain::id::Branch::new(0).expect("branch"),
+    };
+    let first = store.member_by_key(&key("1")).await.expect("read").expect("stored").member;
+    let limit = first.limit_certificate.expect("limit");
+    assert_eq!((limit.kind.code(), limit.category.label_ja()), ("01", "一般"));
+    let elderly = first.elderly_recipient.expect("elderly");
+    assert_eq!((elderly.copay_ratio.tenths(), elderly.valid_until), (2, Date::from_ymd_opt(2028, 6, 14).expect("d")));
+    assert_eq!(first.notified_on, Date::from_ymd_opt(2019, 12, 27));
+    let second = store.member_by_key(&key("2")).await.expect("read").expect("stored").member;
+    assert_eq!(second.loss_reason, Some(onshi_domain::insurance::LossReason::OtherInsurance));
+}
