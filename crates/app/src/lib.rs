@@ -6,4 +6,5 @@ pub mod eligibility;
 pub mod import;
 pub mod inspection;
 pub mod jpki;
+pub mod members;
 pub mod report;

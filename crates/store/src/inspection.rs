@@ -237,7 +237,7 @@ pub(crate) fn not_linked(key: &MemberKey) -> StoreError {
     }
 }
 
-pub(crate) fn member_not_found(key: &MemberKey) -> StoreError {
+pub fn member_not_found(key: &MemberKey) -> StoreError {
     StoreError::NotFound {
         what: format!(
             "member (保険者番号 {}, 記号 {}, 番号 {}, 枝番 {:02})",
