@@ -47,6 +47,10 @@ pub enum ApiError {
     /// a sign-in refused, a card state that does not allow the change).
     #[error("{message}")]
     Refused { status: StatusCode, code: &'static str, message: String },
+    /// A field of the request that is not acceptable (422 `invalid_field`):
+    /// the body names the field.
+    #[error("{field} {value:?}: {rule}")]
+    Invalid { field: String, value: String, rule: String },
     #[error("internal error: {context}")]
     Internal {
         context: &'static str,
@@ -62,6 +66,9 @@ pub struct ErrorBody {
     pub code: &'static str,
     /// Human-readable explanation; may change between versions.
     pub message: String,
+    /// The request field at fault, for `invalid_field`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// The internal cause of a failure, attached to the response for the request
@@ -95,6 +102,7 @@ impl ApiError {
     /// | `unauthorized` | 401 | missing or wrong `Authorization: Bearer` token |
     /// | `not_ready` | 503 | `/readyz`: the database does not answer or is not migrated |
     /// | `store_unavailable` | 503 | the database does not answer |
+    /// | `invalid_field` | 422 | a request field breaks its format or a rule; `field` names it |
     /// | `internal` | 500 | a bug or corrupt data; see the server log |
     ///
     /// Audience modules add their own codes through [`ApiError::refused`];
@@ -109,6 +117,7 @@ impl ApiError {
             ApiError::NotReady { .. } => "not_ready",
             ApiError::StoreUnavailable { .. } => "store_unavailable",
             ApiError::Refused { code, .. } => code,
+            ApiError::Invalid { .. } => "invalid_field",
             ApiError::Internal { .. } => "internal",
         }
     }
@@ -123,6 +132,7 @@ impl ApiError {
             ApiError::AdminDisabled => StatusCode::FORBIDDEN,
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
             ApiError::Refused { status, .. } => *status,
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -140,6 +150,7 @@ impl ApiError {
             ApiError::NotReady { .. } => "not ready: the database does not answer or is not migrated yet".to_owned(),
             ApiError::StoreUnavailable { .. } => "the database is unavailable; try again later".to_owned(),
             ApiError::Refused { message, .. } => message.clone(),
+            ApiError::Invalid { .. } => self.to_string(),
             ApiError::Internal { .. } => "internal error; the server log has the details".to_owned(),
         }
     }
@@ -166,7 +177,11 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        let body = ErrorBody { code: self.code(), message: self.message() };
+        let field = match &self {
+            ApiError::Invalid { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        let body = ErrorBody { code: self.code(), message: self.message(), field };
         let mut response = (status, Json(body)).into_response();
         if matches!(self, ApiError::Unauthorized) {
             response

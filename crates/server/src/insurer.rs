@@ -34,6 +34,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/members/{insurer_number}/{symbol}/{number}/{branch}/linkage", get(linkage))
         .route("/members/{insurer_number}/{symbol}/{number}/{branch}/linkage/confirm", post(confirm))
         .route("/members/{insurer_number}/{symbol}/{number}/{branch}/linkage/correct", post(correct))
+        .merge(crate::insurer_members::router())
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {

@@ -37,6 +37,7 @@ mod extract;
 mod facility;
 mod health;
 mod insurer;
+mod insurer_members;
 mod jpki;
 mod landing;
 mod municipality;

@@ -17,6 +17,7 @@ mod facility;
 mod fixture;
 mod health;
 mod insurer;
+mod insurer_members;
 mod jpki;
 mod landing;
 mod metrics;

@@ -47,6 +47,23 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/insurer/members/{insurer_number}/{symbol}/{number}/{branch}/linkage/correct",
         "/insurer/members/01130012/1234/100/00/linkage/correct",
     ),
+    ("post", "/insurer/members", "/insurer/members"),
+    ("patch", "/insurer/members/{insurer_number}/{symbol}/{number}/{branch}", "/insurer/members/01130012/1234/100/00"),
+    (
+        "post",
+        "/insurer/members/{insurer_number}/{symbol}/{number}/{branch}/loss",
+        "/insurer/members/01130012/1234/100/00/loss",
+    ),
+    (
+        "get",
+        "/insurer/members/{insurer_number}/{symbol}/{number}/{branch}/events",
+        "/insurer/members/01130012/1234/100/00/events",
+    ),
+    (
+        "get",
+        "/insurer/reports/late-registrations",
+        "/insurer/reports/late-registrations?insurer=01130012&from=2026-01-01&to=2026-01-31",
+    ),
 ];
 
 #[tokio::test]
