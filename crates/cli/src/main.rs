@@ -21,6 +21,7 @@ mod documents_cmd;
 mod facility_cmd;
 mod import_cmd;
 mod inspect_cmd;
+mod members_cmd;
 mod platform;
 mod reader_cmd;
 mod report_cmd;
@@ -56,10 +57,11 @@ enum Command {
         #[command(subcommand)]
         command: import_cmd::ImportCommand,
     },
-    /// Insured members (被保険者).
+    /// Insured members (被保険者): import a file, or register, change and
+    /// end one member at a time, with its history.
     Members {
         #[command(subcommand)]
-        command: import_cmd::ImportCommand,
+        command: members_cmd::MembersCommand,
     },
     /// Medical facilities and pharmacies (医療機関・薬局).
     Facilities {
@@ -135,8 +137,7 @@ fn main() -> ExitCode {
         Command::Migrate(args) => runtime().and_then(|rt| rt.block_on(settings::migrate(config_file, args))),
         Command::Registry { command } => runtime()
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Registry, command))),
-        Command::Members { command } => runtime()
-            .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Members, command))),
+        Command::Members { command } => runtime().and_then(|rt| rt.block_on(members_cmd::run(config_file, command))),
         Command::Card { command } => runtime().and_then(|rt| rt.block_on(card_cmd::run(config_file, command))),
         Command::Facility { command } => runtime().and_then(|rt| rt.block_on(facility_cmd::run(config_file, command))),
         Command::Registration { command } => {

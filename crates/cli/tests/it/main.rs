@@ -9,6 +9,7 @@ mod connector;
 mod facility;
 mod inspect;
 mod jpki;
+mod members;
 
 use common::{Server, http_get, onshi, run, stderr, stdout};
 
@@ -63,6 +64,11 @@ fn every_subcommand_has_help() {
         vec!["migrate", "--help"],
         vec!["registry", "import", "--help"],
         vec!["members", "import", "--help"],
+        vec!["members", "acquire", "--help"],
+        vec!["members", "change", "--help"],
+        vec!["members", "lose", "--help"],
+        vec!["members", "events", "--help"],
+        vec!["members", "late", "--help"],
         vec!["facilities", "import", "--help"],
         vec!["card", "issue", "--help"],
         vec!["card", "serve", "--help"],
