@@ -101,7 +101,10 @@ pub struct NumberQuery {
     pub visit_date: Option<Date>,
 }
 
-/// One coverage in an answer: what a clinic bills from.
+/// One coverage in an answer: what a clinic bills from. The member record
+/// carries, when the insurer registered them, the 限度額適用認定証 (証区分,
+/// 適用区分 and validity), the 高齢受給者証 and, for a lost coverage, the
+/// 資格喪失事由; the answer gives them as they are, with their dates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Coverage {
     pub member: Member,

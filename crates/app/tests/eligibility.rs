@@ -352,3 +352,27 @@ async fn the_usage_report_counts_the_checks_made_and_its_rates_follow() {
         assert!(csv.contains("\r\n総計,6,4,2,3,3,66.67%,1\r\n"), "{name}: {csv}");
     }
 }
+
+#[tokio::test]
+async fn a_number_check_answers_the_limit_certificate_and_the_loss_reason() {
+    use onshi_domain::insurance::{LimitCategory, LimitCertificate, LimitCertificateKind, LossReason};
+    let mut lost = member("01130012", "1001", "2010-04-01", Some("2026-04-01"));
+    lost.loss_reason = Some(LossReason::OtherInsurance);
+    let mut current = member("06139992", "2002", "2026-04-01", None);
+    current.limit_certificate = Some(LimitCertificate {
+        kind: LimitCertificateKind::Limit,
+        category: LimitCategory::E,
+        issued_on: d("2026-04-01"),
+        valid_from: d("2026-04-01"),
+        valid_until: d("2026-07-31"),
+    });
+    for c in clinics_with("limit", vec![lost.clone(), current.clone()]).await {
+        let check = |q| c.service.check_number(&c.facility, q, at(NOW));
+        let valid = check(c.number("06139992", "2002", "1980-06-15", None)).await.expect("check");
+        let limit = valid.coverages[0].member.limit_certificate.expect("limit answered");
+        assert_eq!((limit.category.code(), limit.category.label_ja()), ("A04", "エ"), "{}", c.backend);
+        let old = check(c.number("01130012", "1001", "1980-06-15", None)).await.expect("check");
+        assert_eq!(old.validity, Validity::InvalidNewerExists, "{}", c.backend);
+        assert_eq!(old.coverages[0].member.loss_reason, Some(LossReason::OtherInsurance), "{}", c.backend);
+    }
+}

@@ -336,6 +336,12 @@ pub(crate) struct CoverageBody {
     lost_on: Option<String>,
     /// 一部負担金割合, in tenths (3 = 3割).
     copay_ratio: u8,
+    /// 資格喪失事由 (01 死亡, 02 生活保護受給開始, 03 医療保険等の資格取得, 99 その他), with 資格喪失日.
+    loss_reason: Option<crate::insurer_members::CodeView>,
+    /// 限度額適用認定証関連情報: 証区分, 適用区分 (OQSCD012) and validity, when the member has one.
+    limit: Option<crate::insurer_members::LimitView>,
+    /// 高齢受給者証, when the member has one.
+    elderly: Option<crate::insurer_members::ElderlyView>,
 }
 
 /// An eligibility answer.
@@ -382,6 +388,9 @@ fn answer_body(answer: Answer) -> AnswerBody {
                     acquired_on: m.acquired_on.to_string(),
                     lost_on: m.lost_on.map(|d| d.to_string()),
                     copay_ratio: m.copay_ratio.tenths(),
+                    loss_reason: m.loss_reason.map(crate::insurer_members::CodeView::loss_reason),
+                    limit: m.limit_certificate.map(Into::into),
+                    elderly: m.elderly_recipient.map(Into::into),
                 }
             })
             .collect(),

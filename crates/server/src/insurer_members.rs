@@ -227,6 +227,12 @@ pub(crate) struct CodeView {
     name: &'static str,
 }
 
+impl CodeView {
+    pub(crate) fn loss_reason(reason: onshi_domain::insurance::LossReason) -> CodeView {
+        CodeView { code: reason.code(), name: reason.label_ja() }
+    }
+}
+
 /// 限度額適用認定証 as answered.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub(crate) struct LimitView {
@@ -321,7 +327,7 @@ impl From<&StoredMember> for MemberView {
             copay_ratio: m.copay_ratio.tenths(),
             acquired_on: m.acquired_on.to_string(),
             lost_on: m.lost_on.map(|d| d.to_string()),
-            loss_reason: m.loss_reason.map(|r| CodeView { code: r.code(), name: r.label_ja() }),
+            loss_reason: m.loss_reason.map(CodeView::loss_reason),
             limit: m.limit_certificate.map(LimitView::from),
             elderly: m.elderly_recipient.map(ElderlyView::from),
             notified_on: m.notified_on.map(|d| d.to_string()),

@@ -240,3 +240,51 @@ async fn a_card_is_registered_at_the_reader_and_a_notice_issued() {
     let (status, answer) = c.post("/facility/registrations", &token, body).await;
     assert_eq!((status, answer["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("challenge_used")));
 }
+
+#[tokio::test]
+async fn the_answer_carries_the_limit_category_the_elderly_certificate_and_the_loss_reason() {
+    use onshi_domain::insurance::{LimitCategory, LimitCertificate, LimitCertificateKind, LossReason, MemberChange};
+    let c = clinic().await;
+    let token = c.token().await;
+    let store = c.state.store().clone();
+    let key = MemberKey {
+        insurer_number: "01130012".parse().expect("insurer"),
+        symbol: "1234".parse().expect("symbol"),
+        number: "5678".parse().expect("number"),
+        branch: onshi_domain::id::Branch::new(0).expect("branch"),
+    };
+    let limit = LimitCertificate {
+        kind: LimitCertificateKind::LimitAndMealReduction,
+        category: LimitCategory::OBorderline,
+        issued_on: NaiveDate::from_ymd_opt(2025, 8, 1).expect("date"),
+        valid_from: NaiveDate::from_ymd_opt(2025, 8, 1).expect("date"),
+        valid_until: NaiveDate::from_ymd_opt(2026, 7, 31).expect("date"),
+    };
+    let change = MemberChange { limit_certificate: Some(Some(limit)), ..MemberChange::default() };
+    store.change_member(&key, change, at("2026-04-20T00:00:00Z"), "insurer").await.expect("change");
+    let query = serde_json::json!({"insurer_number": "01130012", "symbol": "1234", "number": "5678", "birth_date": "1980-06-15"});
+    let (status, body) = c.post("/facility/eligibility/insured-number", &token, query.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let coverage = &body["coverages"][0];
+    assert_eq!(coverage["limit"]["kind"]["code"], "02", "{body}");
+    assert_eq!(coverage["limit"]["category"]["code"], "A06");
+    assert_eq!(coverage["limit"]["category"]["name"], "オ（境）");
+    assert_eq!(coverage["limit"]["valid_until"], "2026-07-31");
+    assert!(coverage["elderly"].is_null() && coverage["loss_reason"].is_null(), "{body}");
+
+    let lost_on = NaiveDate::from_ymd_opt(2026, 5, 1).expect("date");
+    store
+        .lose_member(&key, lost_on, LossReason::PublicAssistance, at("2026-04-30T00:00:00Z"), "insurer")
+        .await
+        .expect("lose");
+    let (status, body) = c.post("/facility/eligibility/insured-number", &token, query).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["validity"]["label"], "無効", "{body}");
+    let coverage = &body["coverages"][0];
+    assert_eq!(
+        (coverage["lost_on"].as_str(), coverage["loss_reason"]["code"].as_str()),
+        (Some("2026-05-01"), Some("02"))
+    );
+    assert_eq!(coverage["loss_reason"]["name"], "生活保護受給開始");
+    assert_eq!(coverage["limit"]["valid_until"], "2026-04-30", "the certificate ended with the membership: {body}");
+}
