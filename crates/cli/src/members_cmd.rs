@@ -27,9 +27,9 @@ pub(crate) enum MembersCommand {
     Import(ImportArgs),
     /// Register one member (資格取得); without --my-number the registry is
     /// searched on all 5 attributes (a unique match or nothing).
-    Acquire(AcquireArgs),
+    Acquire(Box<AcquireArgs>),
     /// Change fields of an active member (変更); only the fields given change.
-    Change(ChangeArgs),
+    Change(Box<ChangeArgs>),
     /// End a member's eligibility (資格喪失) with its reason.
     Lose(LoseArgs),
     /// A member's history: 資格取得, 変更, 資格喪失 with what changed.
@@ -287,6 +287,7 @@ pub(crate) async fn run(config_file: Option<PathBuf>, command: MembersCommand) -
             import_cmd::run(config_file, onshi_app::import::Kind::Members, ImportCommand::Import(args)).await
         }
         MembersCommand::Acquire(args) => {
+            let args = *args;
             let form = MemberForm {
                 insurer_number: args.key.insurer.clone(),
                 symbol: args.key.symbol.clone(),
@@ -316,6 +317,7 @@ pub(crate) async fn run(config_file: Option<PathBuf>, command: MembersCommand) -
             Ok(ExitCode::SUCCESS)
         }
         MembersCommand::Change(args) => {
+            let args = *args;
             let key = args.key.key()?;
             let form = ChangeForm {
                 name_kanji: args.name_kanji,

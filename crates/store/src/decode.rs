@@ -143,12 +143,11 @@ impl DetailColumns {
     }
 }
 
+/// The decoded details: 資格喪失事由, 限度額適用認定証, 高齢受給者証.
+type Details = (Option<LossReason>, Option<LimitCertificate>, Option<ElderlyRecipient>);
+
 impl RawDetails {
-    fn decode(
-        self,
-        table: &str,
-        key: &str,
-    ) -> Result<(Option<LossReason>, Option<LimitCertificate>, Option<ElderlyRecipient>), StoreError> {
+    fn decode(self, table: &str, key: &str) -> Result<Details, StoreError> {
         let loss_reason = match self.loss_reason.as_deref() {
             None => None,
             Some(code) => Some(LossReason::from_code(code).ok_or_else(|| corrupt(table, key, "loss_reason", code))?),

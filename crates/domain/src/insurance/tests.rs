@@ -79,9 +79,9 @@ fn codes_are_the_real_vocabulary() {
     }
     assert_eq!("1".parse::<LossReason>(), Ok(LossReason::Death));
     assert_eq!("３".parse::<LimitCertificateKind>(), Ok(LimitCertificateKind::MealReduction));
-    let err = "04".parse::<LossReason>().unwrap_err().to_string();
+    let err = "04".parse::<LossReason>().expect_err("refused").to_string();
     assert!(err.contains("資格喪失事由") && err.contains("\"04\""), "{err}");
-    let err = "B11".parse::<LimitCategory>().unwrap_err().to_string();
+    let err = "B11".parse::<LimitCategory>().expect_err("refused").to_string();
     assert!(err.contains("適用区分") && err.contains("\"B11\""), "{err}");
 }
 
@@ -99,12 +99,12 @@ fn age_counts_birthdays_and_leap_day_births_age_on_first_of_march() {
 fn reason_without_loss_and_loss_of_a_lost_member_are_refused() {
     let mut m = member("1980-01-01", "2020-04-01");
     m.loss_reason = Some(LossReason::Death);
-    let err = m.check().unwrap_err();
+    let err = m.check().expect_err("refused");
     assert_eq!((err.field(), err.value()), ("loss_reason", "01".to_owned()));
 
     let lost = member("1980-01-01", "2020-04-01").lose(d("2024-04-01"), LossReason::OtherInsurance).expect("lose");
     assert_eq!((lost.lost_on, lost.loss_reason), (Some(d("2024-04-01")), Some(LossReason::OtherInsurance)));
-    let err = lost.lose(d("2024-05-01"), LossReason::Other).unwrap_err();
+    let err = lost.lose(d("2024-05-01"), LossReason::Other).expect_err("refused");
     assert_eq!(err, MemberRuleError::AlreadyLost { lost_on: d("2024-04-01") });
     assert_eq!(err.field(), "lost_on");
 }
@@ -115,7 +115,7 @@ fn the_seventy_fifth_birthday_ends_the_elderly_certificate() {
     m.elderly_recipient = Some(elderly(d("2020-09-01"), d("2025-08-09")));
     assert_eq!(m.check(), Ok(()));
     m.elderly_recipient = Some(elderly(d("2020-09-01"), d("2025-08-10")));
-    let err = m.check().unwrap_err();
+    let err = m.check().expect_err("refused");
     assert_eq!((err.field(), err.value()), ("elderly_valid_until", "2025-08-10".to_owned()));
     assert!(err.to_string().contains("後期高齢者医療"), "{err}");
 }
@@ -126,7 +126,7 @@ fn a_category_belongs_to_an_age() {
     m.limit_certificate = Some(limit(LimitCategory::U, d("2024-08-01"), d("2025-07-31")));
     assert_eq!(m.check(), Ok(()));
     m.limit_certificate = Some(limit(LimitCategory::General, d("2024-08-01"), d("2025-07-31")));
-    let err = m.check().unwrap_err();
+    let err = m.check().expect_err("refused");
     assert_eq!((err.field(), err.value()), ("limit_category", "B04".to_owned()));
     assert!(err.to_string().contains("70 and over"), "{err}");
 }
@@ -137,7 +137,7 @@ fn loss_ends_certificates_with_the_membership_and_refuses_one_starting_after() {
     m.limit_certificate = Some(limit(LimitCategory::E, d("2024-08-01"), d("2025-07-31")));
     let lost = m.lose(d("2025-01-01"), LossReason::Death).expect("lose");
     assert_eq!(lost.limit_certificate.map(|c| c.valid_until), Some(d("2024-12-31")));
-    let err = m.lose(d("2024-08-01"), LossReason::Death).unwrap_err();
+    let err = m.lose(d("2024-08-01"), LossReason::Death).expect_err("refused");
     assert_eq!(err.field(), "limit_valid_until");
     assert!(err.to_string().contains("inside the membership"), "{err}");
     let changes = m.differences(&lost);
@@ -259,9 +259,9 @@ fn a_change_is_checked_and_a_lost_member_is_not_changed() {
     assert_eq!(changed.copay_ratio, CopayRatio::new(2).expect("2"));
     assert_eq!(m.differences(&changed).len(), 2);
     let bad = MemberChange { acquired_on: Some(d("1959-12-31")), ..MemberChange::default() };
-    assert_eq!(bad.apply(&m).unwrap_err().field(), "acquired_on");
+    assert_eq!(bad.apply(&m).expect_err("refused").field(), "acquired_on");
     let lost = m.lose(d("2024-01-01"), LossReason::Other).expect("lose");
-    assert_eq!(change.apply(&lost).unwrap_err(), MemberRuleError::AlreadyLost { lost_on: d("2024-01-01") });
+    assert_eq!(change.apply(&lost).expect_err("refused"), MemberRuleError::AlreadyLost { lost_on: d("2024-01-01") });
     let withdraw = MemberChange { limit_certificate: Some(None), ..MemberChange::default() };
     assert_eq!(withdraw.apply(&changed).expect("withdraw").limit_certificate, None);
 }

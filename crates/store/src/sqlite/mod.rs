@@ -268,7 +268,7 @@ pub(super) fn write_members(
         )
         .map_err(db_err("preparing the member update"))?;
     let mut last_insurer = None;
-    for idx in rows::sorted_order(&members, |m| {
+    for idx in rows::sorted_order(members, |m| {
         (m.key.insurer_number.as_str(), m.key.symbol.as_str(), m.key.number.as_str(), m.key.branch)
     }) {
         let member = &members[idx];
@@ -365,7 +365,7 @@ pub(super) fn write_members(
                     key.insurer_number.as_str(),
                     SuspensionSource::Import,
                     &reasons,
-                    &now,
+                    now,
                 )?;
                 outcome.suspended += 1;
             }
