@@ -90,7 +90,7 @@ pub(crate) struct RawMember {
     pub(crate) details: RawDetails,
 }
 
-/// The columns of migration 0006: certificates, the loss reason, the
+/// The columns of migration 0007: certificates, the loss reason, the
 /// employer's notice date and when the platform received the registration.
 #[derive(Default)]
 pub(crate) struct RawDetails {

@@ -39,7 +39,7 @@ const REGISTRY_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,birt
 const MEMBERS_HEADER: &str = "insurer_number,symbol,number,branch,name_kanji,name_kana,birth_date,sex,address,my_number,relationship,copay_ratio,acquired_on,lost_on";
 const FACILITIES_HEADER: &str = "facility_code,name,kind,address";
 
-/// Columns a members file may add after the required ones (migration 0006):
+/// Columns a members file may add after the required ones (migration 0007):
 /// 資格喪失事由, 限度額適用認定証 (証区分, 適用区分, 交付・有効開始・有効終了),
 /// 高齢受給者証 (交付・有効開始・有効終了, 負担割合) and 事業主等からの届出日.
 /// Files without them stay valid; an empty cell is no value.
