@@ -48,13 +48,17 @@ pub(super) async fn acquire(
 ) -> Result<StoredMember, StoreError> {
     member.check()?;
     let mut tx = pool.begin().await.map_err(db_err("starting a transaction"))?;
-    // Two acquisitions of one key: the second waits on the first's insert and
-    // then finds the row (or is refused by the unique key, reported the same way).
     if let Some(existing) = member_in(&mut tx, &member.key, false).await? {
         return Err(members::already_registered(&member.key, existing.member_id));
     }
-    write_members(&mut tx, std::slice::from_ref(&member), at).await?;
+    // Two acquisitions of one key at once: the second's upsert waits for the
+    // first to commit and then finds the row; it inserted nothing, so it is
+    // refused and rolled back rather than overwriting the first.
+    let outcome = write_members(&mut tx, std::slice::from_ref(&member), at).await?;
     let stored = written(&mut tx, &member.key).await?;
+    if outcome.inserted != 1 {
+        return Err(members::already_registered(&member.key, stored.member_id));
+    }
     record_event(&mut tx, stored.member_id, MemberEventKind::Acquired, at, actor, &members::acquired_changes(&stored))
         .await?;
     tx.commit().await.map_err(db_err("committing an acquisition"))?;

@@ -46,8 +46,11 @@ pub(super) fn acquire(
     if let Some(existing) = member_in(&tx, &member.key)? {
         return Err(members::already_registered(&member.key, existing.member_id));
     }
-    write_members(&tx, std::slice::from_ref(&member), &[None], &at)?;
+    let outcome = write_members(&tx, std::slice::from_ref(&member), &[None], &at)?;
     let stored = written(&tx, &member.key)?;
+    if outcome.inserted != 1 {
+        return Err(members::already_registered(&member.key, stored.member_id));
+    }
     record_event(&tx, stored.member_id, MemberEventKind::Acquired, &at, actor, &members::acquired_changes(&stored))?;
     tx.commit().map_err(db_err("committing an acquisition"))?;
     Ok(stored)

@@ -222,3 +222,20 @@ async fn the_batch_import_writes_and_reads_the_new_columns() {
         assert_eq!(store.member_by_key(&m.key).await.expect("read").expect("stored").member, m, "{name}");
     }
 }
+
+#[tokio::test]
+async fn two_acquisitions_of_one_key_at_once_register_it_once() {
+    for store in stores("acquire_race").await {
+        let name = store.backend().name();
+        let first = member("100", 0, None);
+        let mut second = member("100", 0, None);
+        second.copay_ratio = CopayRatio::new(1).expect("1");
+        let at = t("2025-04-03T10:00:00Z");
+        let (a, b) = tokio::join!(store.acquire_member(first, at, "a"), store.acquire_member(second, at, "b"));
+        assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{name}: {a:?} {b:?}");
+        let winner = a.or(b).expect("one registered");
+        let stored = store.member_by_key(&winner.member.key).await.expect("read").expect("stored");
+        assert_eq!(stored, winner, "{name}: the loser changed nothing");
+        assert_eq!(store.member_events(winner.member_id).await.expect("events").len(), 1, "{name}");
+    }
+}
