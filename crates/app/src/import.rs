@@ -5,6 +5,7 @@
 //! - registry: `resident_code,my_number,name_kanji,name_kana,birth_date,sex,address`
 //! - members: `insurer_number,symbol,number,branch,name_kanji,name_kana,birth_date,sex,address,my_number,relationship,copay_ratio,acquired_on,lost_on`
 //! - facilities: `facility_code,name,kind,address`
+//! - insurers: `insurer_number,name` (an optional `kind` must agree with the number)
 //!
 //! Every invalid row is reported with its line number, the field, the value
 //! and the rule it breaks, and the valid rows are imported. Rows are upserted
@@ -152,6 +153,13 @@ pub async fn import(
             run(input, options, rejects, progress, parse::facility_parser, |batch| {
                 let store = Arc::clone(&store);
                 async move { store.upsert_facilities(batch).await }
+            })
+            .await
+        }
+        Kind::Insurers => {
+            run(input, options, rejects, progress, parse::insurer_parser, |batch| {
+                let store = Arc::clone(&store);
+                async move { store.upsert_insurers(batch).await }
             })
             .await
         }

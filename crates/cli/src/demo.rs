@@ -45,22 +45,23 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: DemoArgs) -> anyhow:
     let today = onshi_server::Clock::System.today();
     let counts = store.counts(today).await?;
     if counts.residents >= args.people as u64 {
-        eprintln!("[1/5] reusing the town already in the database ({} residents)", counts.residents);
+        eprintln!("[1/6] reusing the town already in the database ({} residents)", counts.residents);
     } else {
         let town = data_dir.join(format!("demo-town-{}-seed{}-{}", args.people, args.seed, today));
         let config = SynthConfig { people: args.people, seed: args.seed, as_of: today, ..SynthConfig::default() };
         if town.join("facilities.csv").exists() {
-            eprintln!("[1/5] reusing the generated town in {}", town.display());
+            eprintln!("[1/6] reusing the generated town in {}", town.display());
         } else {
-            eprintln!("[1/5] generating a town of {} people in {}", args.people, town.display());
+            eprintln!("[1/6] generating a town of {} people in {}", args.people, town.display());
             crate::synth_cmd::generate(&config, &town, false)?;
         }
         for (step, kind, file) in [
             (2, Kind::Registry, "registry.csv"),
-            (3, Kind::Members, "members.csv"),
-            (4, Kind::Facilities, "facilities.csv"),
+            (3, Kind::Insurers, "insurers.csv"),
+            (4, Kind::Members, "members.csv"),
+            (5, Kind::Facilities, "facilities.csv"),
         ] {
-            eprintln!("[{step}/5] importing {file}");
+            eprintln!("[{step}/6] importing {file}");
             let path = town.join(file);
             let rejects = town.join(file.replace(".csv", ".rejects.csv"));
             let (report, elapsed) =
@@ -68,7 +69,7 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: DemoArgs) -> anyhow:
             import_cmd::print_report(&path, &report, elapsed, &rejects);
         }
     }
-    eprintln!("[5/5] a demo clinic, its API client and three My Number cards");
+    eprintln!("[6/6] a demo clinic, its API client and three My Number cards");
     let kit = demo_kit(&loaded, store.clone()).await?;
     let counts = store.counts(today).await?;
     eprintln!(

@@ -63,6 +63,11 @@ enum Command {
         #[command(subcommand)]
         command: members_cmd::MembersCommand,
     },
+    /// Insurers (保険者): their names, for answers and reports.
+    Insurers {
+        #[command(subcommand)]
+        command: import_cmd::ImportCommand,
+    },
     /// Medical facilities and pharmacies (医療機関・薬局).
     Facilities {
         #[command(subcommand)]
@@ -153,6 +158,8 @@ fn main() -> ExitCode {
         Command::Linkage { command } => {
             runtime().and_then(|rt| rt.block_on(inspect_cmd::linkage(config_file, command)))
         }
+        Command::Insurers { command } => runtime()
+            .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Insurers, command))),
         Command::Facilities { command } => runtime()
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Facilities, command))),
     };

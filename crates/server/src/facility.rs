@@ -85,13 +85,20 @@ impl TokenKey {
 
     /// The facility code of a token that verifies and has not expired.
     fn verify(&self, token: &str, now: DateTime<Utc>) -> Option<String> {
+        self.verify_claims(token, now).map(|(facility, _)| facility)
+    }
+
+    /// The facility code and client id of a token that verifies and has
+    /// not expired.
+    pub(crate) fn verify_claims(&self, token: &str, now: DateTime<Utc>) -> Option<(String, String)> {
         let (payload, mac) = token.rsplit_once('.')?;
         let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
         hmac::verify(&self.0, payload.as_bytes(), &mac).ok()?;
         let mut parts = payload.split('.');
-        let (version, facility, _client, expiry) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let (version, facility, client, expiry) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
         let expiry: i64 = expiry.parse().ok()?;
-        (version == "v1" && parts.next().is_none() && now.timestamp() <= expiry).then(|| facility.to_owned())
+        (version == "v1" && parts.next().is_none() && now.timestamp() <= expiry)
+            .then(|| (facility.to_owned(), client.to_owned()))
     }
 }
 

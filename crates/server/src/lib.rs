@@ -44,6 +44,7 @@ mod municipality;
 mod openapi;
 mod state;
 mod telemetry;
+pub mod throttle;
 
 pub use config::Config;
 pub use error::{ApiError, ErrorBody};
@@ -55,6 +56,7 @@ pub use telemetry::{Metrics, TelemetryError, init_tracing};
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    let throttled = axum::middleware::from_fn_with_state(state.clone(), throttle::guard);
     let timeout =
         ServiceBuilder::new().layer(HandleErrorLayer::new(error::from_middleware)).timeout(state.request_timeout);
     Router::new()
@@ -65,9 +67,9 @@ pub fn router(state: AppState) -> Router {
         .nest("/admin", admin::router())
         .nest("/jpki", jpki::router())
         .nest("/municipality", municipality::router())
-        .nest("/facility", facility::router())
+        .nest("/facility", facility::router().layer(throttled.clone()))
         .nest("/insurer", insurer::router())
-        .nest("/oauth", facility::oauth_router())
+        .nest("/oauth", facility::oauth_router().layer(throttled))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(timeout)
@@ -134,7 +136,8 @@ pub async fn serve_with_shutdown(
 
     tracing::info!(%address, "listening");
     ready(address);
-    let server = axum::serve(listener, router(state)).with_graceful_shutdown(signal).into_future();
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(signal).into_future();
     let grace_over = async move {
         // The sender is only dropped unsent if the server ended on its own,
         // in which case the select below has already finished.

@@ -37,6 +37,8 @@ pub struct AppState {
     /// Signs facilities' access tokens; `/oauth/token` and `/facility`
     /// answer `facility_api_disabled` without it.
     pub(crate) token_key: Option<TokenKey>,
+    /// Bad-request budgets of facilities' systems (see [`crate::throttle`]).
+    pub(crate) throttle: Arc<crate::throttle::Throttle>,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             card_dir: None,
             eligibility: None,
             token_key: None,
+            throttle: Arc::new(crate::throttle::Throttle::default()),
         }
     }
 
@@ -68,6 +71,13 @@ impl AppState {
     /// Issue and accept facilities' access tokens signed with this key.
     pub fn with_token_key(mut self, key: TokenKey) -> AppState {
         self.token_key = Some(key);
+        self
+    }
+
+    /// Throttle facilities' systems that send bad requests with these
+    /// budgets instead of the default (20 in a burst, one more every 3 s).
+    pub fn with_throttle(mut self, throttle: crate::throttle::Throttle) -> AppState {
+        self.throttle = Arc::new(throttle);
         self
     }
 

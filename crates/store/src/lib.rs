@@ -243,6 +243,11 @@ pub trait Store: Send + Sync + 'static {
     /// carries it.
     async fn upsert_members(&self, members: Vec<Member>) -> Result<BatchOutcome, StoreError>;
 
+    /// Upsert insurers' names by 保険者番号 (the kind follows from the
+    /// number). An insurer first seen in a members file has an empty name
+    /// until this sets it.
+    async fn upsert_insurers(&self, insurers: Vec<Insurer>) -> Result<BatchOutcome, StoreError>;
+
     /// Upsert facilities by 医療機関コード.
     async fn upsert_facilities(&self, facilities: Vec<Facility>) -> Result<BatchOutcome, StoreError>;
 

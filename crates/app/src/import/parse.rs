@@ -14,6 +14,8 @@ use onshi_domain::person::{
 use onshi_domain::registry::{Resident, ResidentCode};
 use onshi_domain::{Date, date};
 
+use onshi_store::Insurer;
+
 use super::{Batch, ImportError, ImportOptions, Progress, Reject, SeenKeys};
 
 /// What a file holds.
@@ -22,6 +24,9 @@ pub enum Kind {
     Registry,
     Members,
     Facilities,
+    /// Insurers' names (保険者名); an insurer first seen in a members file
+    /// has none until then.
+    Insurers,
 }
 
 impl Kind {
@@ -31,6 +36,7 @@ impl Kind {
             Kind::Registry => REGISTRY_HEADER,
             Kind::Members => MEMBERS_HEADER,
             Kind::Facilities => FACILITIES_HEADER,
+            Kind::Insurers => INSURERS_HEADER,
         }
     }
 }
@@ -38,6 +44,7 @@ impl Kind {
 const REGISTRY_HEADER: &str = "resident_code,my_number,name_kanji,name_kana,birth_date,sex,address";
 const MEMBERS_HEADER: &str = "insurer_number,symbol,number,branch,name_kanji,name_kana,birth_date,sex,address,my_number,relationship,copay_ratio,acquired_on,lost_on";
 const FACILITIES_HEADER: &str = "facility_code,name,kind,address";
+const INSURERS_HEADER: &str = "insurer_number,name";
 
 /// Columns a members file may add after the required ones (migration 0007):
 /// 資格喪失事由, 限度額適用認定証 (証区分, 適用区分, 交付・有効開始・有効終了),
@@ -413,6 +420,46 @@ pub(super) fn facility_parser(
             Some(Facility { code: facility_code?, name: facility_name?, kind: facility_kind?, address: address? })
         })();
         row.finish(facility)
+    })
+}
+
+pub(super) fn insurer_parser(
+    header: &csv::StringRecord,
+    _options: ImportOptions,
+) -> Result<impl FnMut(&csv::ByteRecord, u64) -> Result<Insurer, Vec<Reject>> + Send + 'static + use<>, ImportError> {
+    let [number, name] = columns::<2>(header, INSURERS_HEADER)?;
+    // An optional `kind` column (as `onshi synth` writes) must agree with
+    // the 法別番号.
+    let kind_column = header.iter().position(|c| c.trim() == "kind");
+    let mut seen = SeenKeys::<u64>::new();
+    Ok(move |record: &csv::ByteRecord, line: u64| {
+        let mut row = Row::new(record, line);
+        let insurer_number = row.parse("insurer_number", number, str::parse::<InsurerNumber>);
+        let insurer_name = row.parse("name", name, |s| check_text("保険者名", s, MAX_NAME_CHARS));
+        if let Some(n) = &insurer_number {
+            if let Some(column) = kind_column {
+                let given = String::from_utf8_lossy(record.get(column).unwrap_or_default()).trim().to_owned();
+                if !given.is_empty() && given != n.kind().code() {
+                    row.reject(
+                        "kind",
+                        &given,
+                        format!("保険者番号 {n} is a {} ({}) by its 法別番号", n.kind().code(), n.kind().label_ja()),
+                    );
+                }
+            }
+            if let Some(first) = seen.check(n.as_str().parse::<u64>().expect("ASCII digits"), line) {
+                row.reject(
+                    "insurer_number",
+                    n.as_str(),
+                    format!("保険者番号 repeats line {first}; only the first is imported"),
+                );
+            }
+        }
+        let insurer = (|| {
+            let insurer_number = insurer_number?;
+            Some(Insurer { kind: insurer_number.kind(), insurer_number, name: insurer_name? })
+        })();
+        row.finish(insurer)
     })
 }
 

@@ -327,3 +327,37 @@ async fn members_files_may_carry_the_certificates_loss_reason_and_notice_date() 
     let second = store.member_by_key(&key("2")).await.expect("read").expect("stored").member;
     assert_eq!(second.loss_reason, Some(onshi_domain::insurance::LossReason::OtherInsurance));
 }
+
+#[tokio::test]
+async fn insurer_names_import_with_rejects_and_reimport_changes_nothing() {
+    let store = store().await;
+    let csv = "\
+insurer_number,kind,name,members
+01130012,kyokai_kenpo,全国健康保険協会 東京支部,122
+06139992,kenpo_kumiai,八王子機械健康保険組合,10
+138222,kyokai_kenpo,八王子市国民健康保険,5
+01130013,kyokai_kenpo,検査数字違い,1
+06139992,kenpo_kumiai,二度目,1
+39132014,koki_korei,,3
+";
+    let (report, rejects) = run_import(&store, Kind::Insurers, csv).await;
+    assert_eq!((report.rows, report.inserted, report.rejected_rows), (6, 2, 4), "{rejects:?}");
+    let fields: Vec<(u64, &str)> = rejects.iter().map(|r| (r.line, r.field.as_str())).collect();
+    assert_eq!(fields, [(4, "kind"), (5, "insurer_number"), (6, "insurer_number"), (7, "name")], "{rejects:?}");
+    assert!(rejects[0].rule.contains("kokuho"), "{}", rejects[0].rule);
+    assert!(rejects[2].rule.contains("line 3"), "{}", rejects[2].rule);
+    let names: Vec<(String, String)> =
+        store.insurers().await.expect("insurers").into_iter().map(|i| (i.insurer_number.to_string(), i.name)).collect();
+    assert_eq!(
+        names,
+        [
+            ("01130012".to_owned(), "全国健康保険協会 東京支部".to_owned()),
+            ("06139992".to_owned(), "八王子機械健康保険組合".to_owned())
+        ]
+    );
+    let (again, _) = run_import(&store, Kind::Insurers, csv).await;
+    assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 2));
+    let renamed = "insurer_number,name\n06139992,八王子機械健保\n";
+    let (renamed, _) = run_import(&store, Kind::Insurers, renamed).await;
+    assert_eq!((renamed.inserted, renamed.updated), (0, 1));
+}

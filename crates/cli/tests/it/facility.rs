@@ -15,7 +15,12 @@ fn a_registered_client_checks_eligibility_by_insured_number() {
         .args(["synth", "--people", "40", "--seed", "3", "--as-of", "2026-04-01", "-q", "--out"])
         .arg(&town));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    for (kind, file) in [("registry", "registry.csv"), ("members", "members.csv"), ("facilities", "facilities.csv")] {
+    for (kind, file) in [
+        ("registry", "registry.csv"),
+        ("insurers", "insurers.csv"),
+        ("members", "members.csv"),
+        ("facilities", "facilities.csv"),
+    ] {
         let out = run(onshi().args([kind, "import", "-q", "--db", &db]).arg(town.join(file)));
         assert!(matches!(out.status.code(), Some(0 | 2)), "{kind}: {}", stderr(&out));
     }
@@ -69,6 +74,12 @@ fn a_registered_client_checks_eligibility_by_insured_number() {
     let answer: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON answer");
     assert_eq!(answer["validity"]["label"], "有効", "{answer}");
     assert_eq!(answer["coverages"][0]["number"], fields[2]);
+    let insurers = std::fs::read_to_string(town.join("insurers.csv")).expect("insurers");
+    let insurer_name = insurers.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(',').collect();
+        (f[0] == fields[0]).then(|| f[2].to_owned())
+    });
+    assert_eq!(answer["coverages"][0]["insurer_name"].as_str(), insurer_name.as_deref(), "{answer}");
     let wrong = check("not-the-secret");
     assert_eq!(wrong.status.code(), Some(1));
     assert!(stderr(&wrong).contains("invalid_client"), "{}", stderr(&wrong));
@@ -87,6 +98,7 @@ fn a_registered_client_checks_eligibility_by_insured_number() {
     assert!(kinds.contains("\r\n総計,1,0,1,0,0,0.00%,0\r\n"), "{kinds}");
     let insurers = std::fs::read_to_string(reports.join(format!("usage-{month}-insurers.csv"))).expect("CSV");
     let row = insurers.lines().find(|l| l.starts_with(fields[0])).expect("the member's insurer");
+    assert!(row.contains(insurer_name.as_deref().expect("named")), "{row}");
     let cells: Vec<&str> = row.split(',').collect();
     assert_eq!(cells[5..].to_vec(), ["0", "1", "0.00%"], "{row}");
     let members: u64 = cells[2].parse().expect("加入者数");

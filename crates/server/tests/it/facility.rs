@@ -1,6 +1,7 @@
 //! `/oauth/token` and `/facility/eligibility/*` over the router: client
 //! credentials, a card check with its consent, an insured-number check,
-//! and the refusals with their codes.
+//! the refusals with their codes, and the throttling of a client that
+//! sends garbage.
 
 use std::sync::Arc;
 
@@ -116,7 +117,11 @@ impl Clinic {
     }
 
     async fn token(&self) -> String {
-        let basic = STANDARD.encode(format!("rececon-1:{SECRET}"));
+        self.token_of("rececon-1").await
+    }
+
+    async fn token_of(&self, client: &str) -> String {
+        let basic = STANDARD.encode(format!("{client}:{SECRET}"));
         let (status, body) = self
             .send(
                 Request::post("/oauth/token")
@@ -287,4 +292,80 @@ async fn the_answer_carries_the_limit_category_the_elderly_certificate_and_the_l
     );
     assert_eq!(coverage["loss_reason"]["name"], "生活保護受給開始");
     assert_eq!(coverage["limit"]["valid_until"], "2026-04-30", "the certificate ended with the membership: {body}");
+}
+
+/// A clinic whose system sends garbage is throttled (429 with Retry-After,
+/// good requests included) after its burst; another clinic's system, and
+/// the same clinic after the wait, are answered as usual. Callers without a
+/// valid token are throttled by address, never under a client's name.
+#[tokio::test]
+async fn a_client_sending_garbage_is_throttled_and_others_are_not() {
+    let c = clinic().await;
+    let store = c.state.store();
+    store
+        .insert_facility_client(FacilityClient {
+            client_id: "rececon-2".into(),
+            facility_code: FacilityCode::from_parts(13, FeeTable::Medical, 10, 1).expect("code").as_str().to_owned(),
+            secret_sha256: secret_hash(SECRET),
+            name: "別のレセコン".into(),
+            created_at: at("2026-04-01T00:00:00Z"),
+            revoked_at: None,
+        })
+        .await
+        .expect("second client");
+    let c = Clinic {
+        state: c
+            .state
+            .clone()
+            .with_throttle(onshi_server::throttle::Throttle::new(5, std::time::Duration::from_secs(10))),
+        ..c
+    };
+    let (noisy, quiet) = (c.token().await, c.token_of("rececon-2").await);
+    let good = serde_json::json!({"insurer_number": "01130012", "symbol": "1234", "number": "5678", "birth_date": "1980-06-15"});
+    let garbage = |token: &str| {
+        Request::post("/facility/eligibility/insured-number")
+            .header("authorization", format!("Bearer {token}"))
+            .header("content-type", "application/json")
+            .body(Body::from("{\"insurer_number\": 01130012,"))
+            .expect("request")
+    };
+    for _ in 0..5 {
+        let (status, body) = c.send(garbage(&noisy)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    }
+    let response = router(c.state.clone())
+        .oneshot(
+            Request::post("/facility/eligibility/insured-number")
+                .header("authorization", format!("Bearer {noisy}"))
+                .header("content-type", "application/json")
+                .body(Body::from(good.to_string()))
+                .expect("request"),
+        )
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(response.headers()["retry-after"], "10");
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("body");
+    let body: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    assert_eq!(body["code"], "too_many_bad_requests", "{body}");
+
+    // The other clinic's system is not slowed, and good answers cost nothing.
+    for _ in 0..30 {
+        let (status, body) = c.post("/facility/eligibility/insured-number", &quiet, good.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    // Forged or wrong tokens are throttled by address, not under a client.
+    for _ in 0..5 {
+        let (status, _) = c.send(garbage("v1.1310110012.rececon-2.9999999999.forged")).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, _) = c.send(garbage("v1.1310110012.rececon-2.9999999999.forged")).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "the address is throttled");
+    let (status, body) = c.post("/facility/eligibility/insured-number", &quiet, good.clone()).await;
+    assert_eq!(status, StatusCode::OK, "rececon-2 itself is not: {body}");
+
+    // After the wait, the noisy client's good requests are answered again.
+    c.clock.set(at("2026-05-01T01:00:10Z"));
+    let (status, body) = c.post("/facility/eligibility/insured-number", &noisy, good.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }

@@ -426,6 +426,31 @@ impl Store for PostgresStore {
         Ok(outcome)
     }
 
+    async fn upsert_insurers(&self, insurers: Vec<crate::Insurer>) -> Result<BatchOutcome, StoreError> {
+        let rows = sqlx::query(
+            "INSERT INTO insurers (insurer_number, kind, name)
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[])
+             ON CONFLICT (insurer_number) DO UPDATE SET name = EXCLUDED.name
+             WHERE insurers.name IS DISTINCT FROM EXCLUDED.name
+             RETURNING (xmax = 0) AS inserted",
+        )
+        .bind(insurers.iter().map(|i| i.insurer_number.as_str().to_owned()).collect::<Vec<_>>())
+        .bind(insurers.iter().map(|i| i.kind.code()).collect::<Vec<_>>())
+        .bind(insurers.iter().map(|i| i.name.clone()).collect::<Vec<_>>())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err("upserting insurers"))?;
+        let mut outcome = BatchOutcome { unchanged: (insurers.len() - rows.len()) as u64, ..BatchOutcome::default() };
+        for row in rows {
+            if row.try_get::<bool, _>("inserted").map_err(db_err("reading the upsert result"))? {
+                outcome.inserted += 1;
+            } else {
+                outcome.updated += 1;
+            }
+        }
+        Ok(outcome)
+    }
+
     async fn upsert_facilities(&self, facilities: Vec<Facility>) -> Result<BatchOutcome, StoreError> {
         let rows = sqlx::query(FACILITY_UPSERT)
             .bind(facilities.iter().map(|f| f.code.as_str().to_owned()).collect::<Vec<_>>())

@@ -513,6 +513,37 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn upsert_insurers(&self, insurers: Vec<crate::Insurer>) -> Result<BatchOutcome, StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction().map_err(db_err("starting a transaction"))?;
+            let mut outcome = BatchOutcome::default();
+            {
+                let mut insert = tx
+                    .prepare_cached(
+                        "INSERT INTO insurers (insurer_number, kind, name) VALUES (?1, ?2, ?3)
+                         ON CONFLICT (insurer_number) DO NOTHING",
+                    )
+                    .map_err(db_err("preparing the insurer insert"))?;
+                let mut update = tx
+                    .prepare_cached("UPDATE insurers SET name = ?3 WHERE insurer_number = ?1 AND name IS NOT ?3")
+                    .map_err(db_err("preparing the insurer update"))?;
+                for insurer in &insurers {
+                    let values = params![insurer.insurer_number.as_str(), insurer.kind.code(), insurer.name];
+                    if insert.execute(values).map_err(db_err("inserting an insurer"))? == 1 {
+                        outcome.inserted += 1;
+                    } else if update.execute(values).map_err(db_err("updating an insurer"))? == 1 {
+                        outcome.updated += 1;
+                    } else {
+                        outcome.unchanged += 1;
+                    }
+                }
+            }
+            tx.commit().map_err(db_err("committing insurers"))?;
+            Ok(outcome)
+        })
+        .await
+    }
+
     async fn upsert_facilities(&self, facilities: Vec<Facility>) -> Result<BatchOutcome, StoreError> {
         self.write(move |conn| {
             let tx = conn.transaction().map_err(db_err("starting a transaction"))?;

@@ -141,3 +141,40 @@ async fn facilities_upsert_and_read() {
         assert_eq!(store.facility(&renamed.code).await.expect("read"), Some(renamed), "{name}");
     }
 }
+
+#[tokio::test]
+async fn insurer_names_are_upserted_and_members_keep_them() {
+    for store in stores("insurer_names").await {
+        let name = store.backend().name();
+        // Seen first in a members file: no name yet.
+        store.upsert_members(vec![member("0001", 0, None)]).await.expect("members");
+        let number: onshi_domain::id::InsurerNumber = "01130012".parse().expect("insurer");
+        let listed = store.insurers().await.expect("insurers");
+        assert_eq!(listed.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), [""], "{name}");
+        let insurer = |n: &onshi_domain::id::InsurerNumber, label: &str| onshi_store::Insurer {
+            insurer_number: n.clone(),
+            kind: n.kind(),
+            name: label.to_owned(),
+        };
+        let other: onshi_domain::id::InsurerNumber = "06139992".parse().expect("insurer");
+        let outcome = store
+            .upsert_insurers(vec![insurer(&number, "全国健康保険協会 東京支部"), insurer(&other, "八王子機械健保")])
+            .await
+            .expect("upsert");
+        assert_eq!((outcome.inserted, outcome.updated, outcome.unchanged), (1, 1, 0), "{name}");
+        let again = store.upsert_insurers(vec![insurer(&number, "全国健康保険協会 東京支部")]).await.expect("upsert");
+        assert_eq!((again.inserted, again.updated, again.unchanged), (0, 0, 1), "{name}");
+        let listed = store.insurers().await.expect("insurers");
+        assert_eq!(
+            listed.iter().map(|i| (i.insurer_number.as_str(), i.kind, i.name.as_str())).collect::<Vec<_>>(),
+            [
+                ("01130012", onshi_domain::id::InsurerKind::KyokaiKenpo, "全国健康保険協会 東京支部"),
+                ("06139992", onshi_domain::id::InsurerKind::KenpoKumiai, "八王子機械健保")
+            ],
+            "{name}"
+        );
+        // A later members import does not blank the name.
+        store.upsert_members(vec![member("0002", 0, None)]).await.expect("members");
+        assert_eq!(store.insurers().await.expect("insurers")[0].name, "全国健康保険協会 東京支部", "{name}");
+    }
+}
