@@ -1,12 +1,17 @@
 //! Registration, cancellation and the documents they bring, with the PDF
 //! read back by `pdftotext` (poppler-utils, installed by
-//! scripts/ensure-tools.sh): its text is Japanese.
+//! scripts/ensure-tools.sh): its text is Japanese. Each test runs on SQLite
+//! and, when `ONSHI_TEST_POSTGRES_URL` is set (scripts/test.sh sets it), on
+//! PostgreSQL.
+
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use onshi_app::documents::Documents;
 use onshi_domain::insurance::{Member, MemberKey};
 use onshi_domain::person::{CopayRatio, FiveAttributes, Relationship, Sex};
 use onshi_domain::registry::Resident;
+use onshi_store::Store;
 use onshi_store::eligibility::DocumentKind;
 
 fn at(s: &str) -> DateTime<Utc> {
@@ -53,9 +58,28 @@ fn member(number: &str, who: u64, name: &str) -> Member {
     }
 }
 
-async fn desk() -> Documents {
-    let store = onshi_store::open("sqlite::memory:").await.expect("store");
-    store.migrate().await.expect("migrate");
+/// One desk per backend.
+async fn desks(test: &str) -> Vec<Documents> {
+    let sqlite = onshi_store::open("sqlite::memory:").await.expect("store");
+    sqlite.migrate().await.expect("migrate");
+    let mut stores: Vec<Arc<dyn onshi_store::Store>> = vec![sqlite];
+    if let Ok(url) = std::env::var("ONSHI_TEST_POSTGRES_URL") {
+        let schema = format!("app_docs_{}_{}", test, std::process::id());
+        let postgres = onshi_store::PostgresStore::connect_in_schema(&url, Some(&schema))
+            .await
+            .expect("ONSHI_TEST_POSTGRES_URL is set but PostgreSQL is unreachable");
+        postgres.reset_schema_for_tests(&schema).await.expect("reset test schema");
+        postgres.migrate().await.expect("migrate postgres");
+        stores.push(Arc::new(postgres));
+    }
+    let mut desks = Vec::new();
+    for store in stores {
+        desks.push(desk_on(store).await);
+    }
+    desks
+}
+
+async fn desk_on(store: Arc<dyn onshi_store::Store>) -> Documents {
     store
         .upsert_residents(vec![
             Resident {
@@ -89,37 +113,41 @@ fn pdf_text(pdf: &[u8]) -> String {
 
 #[tokio::test]
 async fn registration_brings_a_notice_and_cancellation_a_certificate_in_japanese() {
-    let desk = desk().await;
-    let font = onshi_notice::NoticeFont::find(None).expect("a Japanese font (scripts/ensure-tools.sh)");
-    let notices = desk.register("00000000001", "portal", at("2026-05-01T01:00:00Z")).await.expect("register");
-    assert_eq!(notices.len(), 1);
-    assert_eq!(notices[0].kind, DocumentKind::Notice);
-    let text = pdf_text(&desk.render(&notices[0].serial, &font).await.expect("pdf"));
-    assert!(text.contains("資格情報のお知らせ") && text.contains("山田"), "{text}");
+    for desk in desks("reg").await {
+        let font = onshi_notice::NoticeFont::find(None).expect("a Japanese font (scripts/ensure-tools.sh)");
+        let notices = desk.register("00000000001", "portal", at("2026-05-01T01:00:00Z")).await.expect("register");
+        assert_eq!(notices.len(), 1);
+        assert_eq!(notices[0].kind, DocumentKind::Notice);
+        let text = pdf_text(&desk.render(&notices[0].serial, &font).await.expect("pdf"));
+        assert!(text.contains("資格情報のお知らせ") && text.contains("山田"), "{text}");
 
-    let err =
-        desk.cancel("00000000001", "portal", d("2031-05-02"), at("2026-05-01T02:00:00Z")).await.expect_err("6 years");
-    assert!(err.to_string().contains("5 years"), "{err}");
-    let certificates =
-        desk.cancel("00000000001", "portal", d("2031-05-01"), at("2026-05-01T02:00:00Z")).await.expect("cancel");
-    assert_eq!(certificates.len(), 1);
-    assert_eq!(certificates[0].kind, DocumentKind::Certificate);
-    assert_eq!(certificates[0].valid_until, Some(d("2031-05-01")));
-    let text = pdf_text(&desk.render(&certificates[0].serial, &font).await.expect("pdf"));
-    assert!(text.contains("資格確認書") && text.contains("山田") && text.contains("昭和35年6月15日"), "{text}");
-    assert!(matches!(desk.render("NOPE", &font).await, Err(onshi_app::documents::DocumentError::NoDocument(_))));
+        let err = desk
+            .cancel("00000000001", "portal", d("2031-05-02"), at("2026-05-01T02:00:00Z"))
+            .await
+            .expect_err("6 years");
+        assert!(err.to_string().contains("5 years"), "{err}");
+        let certificates =
+            desk.cancel("00000000001", "portal", d("2031-05-01"), at("2026-05-01T02:00:00Z")).await.expect("cancel");
+        assert_eq!(certificates.len(), 1);
+        assert_eq!(certificates[0].kind, DocumentKind::Certificate);
+        assert_eq!(certificates[0].valid_until, Some(d("2031-05-01")));
+        let text = pdf_text(&desk.render(&certificates[0].serial, &font).await.expect("pdf"));
+        assert!(text.contains("資格確認書") && text.contains("山田") && text.contains("昭和35年6月15日"), "{text}");
+        assert!(matches!(desk.render("NOPE", &font).await, Err(onshi_app::documents::DocumentError::NoDocument(_))));
+    }
 }
 
 #[tokio::test]
 async fn certificates_go_without_application_to_the_unregistered_once() {
-    let desk = desk().await;
-    desk.register("00000000001", "reader", at("2026-05-01T01:00:00Z")).await.expect("register");
-    let now = at("2026-06-01T01:00:00Z");
-    let report = desk.issue_without_application(None, d("2031-06-01"), now, |_| {}).await.expect("issue");
-    assert_eq!((report.members_seen, report.issued, report.registered, report.already_held), (2, 1, 1, 0));
-    let again = desk.issue_without_application(None, d("2031-06-01"), now, |_| {}).await.expect("again");
-    assert_eq!((again.issued, again.already_held), (0, 1), "nothing is issued twice");
-    let later = at("2026-06-02T01:00:00Z");
-    let next_day = desk.issue_without_application(None, d("2031-06-01"), later, |_| {}).await.expect("next day");
-    assert_eq!(next_day.issued, 0, "the certificate issued yesterday is still valid");
+    for desk in desks("auto").await {
+        desk.register("00000000001", "reader", at("2026-05-01T01:00:00Z")).await.expect("register");
+        let now = at("2026-06-01T01:00:00Z");
+        let report = desk.issue_without_application(None, d("2031-06-01"), now, |_| {}).await.expect("issue");
+        assert_eq!((report.members_seen, report.issued, report.registered, report.already_held), (2, 1, 1, 0));
+        let again = desk.issue_without_application(None, d("2031-06-01"), now, |_| {}).await.expect("again");
+        assert_eq!((again.issued, again.already_held), (0, 1), "nothing is issued twice");
+        let later = at("2026-06-02T01:00:00Z");
+        let next_day = desk.issue_without_application(None, d("2031-06-01"), later, |_| {}).await.expect("next day");
+        assert_eq!(next_day.issued, 0, "the certificate issued yesterday is still valid");
+    }
 }
