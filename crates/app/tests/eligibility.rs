@@ -376,3 +376,32 @@ async fn a_number_check_answers_the_limit_certificate_and_the_loss_reason() {
         assert_eq!(old.coverages[0].member.loss_reason, Some(LossReason::OtherInsurance), "{}", c.backend);
     }
 }
+
+/// 無効 (a coverage lost with nothing newer) and 複数該当 (twins under one
+/// 記号・番号 asked without 枝番), by insured number and by card.
+#[tokio::test]
+async fn a_lost_coverage_is_invalid_and_twins_without_a_branch_are_multiple() {
+    let lost = member("01130012", "1001", "2010-04-01", Some("2026-04-01"));
+    let mut twin = member("01130012", "1001", "2010-04-01", None);
+    twin.key.branch = onshi_domain::id::Branch::new(1).expect("branch");
+    twin.relationship = Relationship::Dependent;
+    twin.my_number = None;
+    twin.attributes.name_kanji = "山田 次郎".into();
+    for c in clinics_with("invmul", vec![lost, twin]).await {
+        let name = c.backend;
+        let mut query = c.number("01130012", "1001", "1980-06-15", None);
+        let answer = c.service.check_number(&c.facility, query.clone(), at(NOW)).await.expect("check");
+        assert_eq!(answer.validity, Validity::Multiple, "{name}");
+        assert!(answer.coverages.is_empty(), "{name}: no record is chosen");
+        query.branch = Some(onshi_domain::id::Branch::new(0).expect("branch"));
+        let answer = c.service.check_number(&c.facility, query.clone(), at(NOW)).await.expect("check");
+        assert_eq!((answer.validity, answer.validity.code()), (Validity::Invalid, 2), "{name}");
+        query.branch = Some(onshi_domain::id::Branch::new(1).expect("branch"));
+        let answer = c.service.check_number(&c.facility, query, at(NOW)).await.expect("check");
+        assert_eq!(answer.validity, Validity::Valid, "{name}: the twin is covered");
+        let card = c.card_query(at(NOW), None, BOTH).await;
+        let answer = c.service.check_card(&c.facility, card, at(NOW)).await.expect("card check");
+        assert_eq!(answer.validity, Validity::Invalid, "{name}: the card holder's only coverage was lost");
+        assert!(!answer.medical_information_allowed, "{name}");
+    }
+}
