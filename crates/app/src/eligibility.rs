@@ -127,6 +127,9 @@ pub struct Answer {
     pub medical_information_allowed: bool,
     /// The consent recorded with a card check.
     pub consent: Option<Consent>,
+    /// Card checks: whether the card is registered as insurance card
+    /// (利用登録); a reader offers registration on the spot when it is not.
+    pub card_registered: Option<bool>,
 }
 
 /// A check that ends without a verdict.
@@ -287,6 +290,7 @@ impl Eligibility {
         };
         self.store.record_consent(consent.clone()).await?;
         let within_grace = matches!(signed_in.validity, CertValidity::WithinGrace { .. });
+        let registered = self.store.registration(signed_in.person_id).await?.is_some_and(|r| r.registered);
         Ok(Answer {
             validity,
             as_of,
@@ -294,6 +298,7 @@ impl Eligibility {
             coverages,
             certificate: Some(signed_in.validity),
             consent: Some(consent),
+            card_registered: Some(registered),
         })
     }
 
@@ -351,6 +356,7 @@ impl Eligibility {
             certificate: None,
             medical_information_allowed: false,
             consent: None,
+            card_registered: None,
         })
     }
 }

@@ -21,6 +21,8 @@ mod documents_cmd;
 mod facility_cmd;
 mod import_cmd;
 mod inspect_cmd;
+mod kiosk_cmd;
+mod kiosk_pages;
 mod members_cmd;
 mod platform;
 mod reader_cmd;
@@ -110,6 +112,9 @@ enum Command {
         #[command(subcommand)]
         command: report_cmd::ReportCommand,
     },
+    /// The reception card reader and the reception page: a kiosk screen
+    /// for the patient (card, PIN, consent) and a live page for staff.
+    Kiosk(kiosk_cmd::KioskArgs),
     /// A card reader: sign in to the platform with a card, or check
     /// eligibility with it and write the terminal's card-check file.
     Reader {
@@ -153,6 +158,7 @@ fn main() -> ExitCode {
         }
         Command::Connector(args) => runtime().and_then(|rt| rt.block_on(connector_cmd::run(config_file, args))),
         Command::Report { command } => runtime().and_then(|rt| rt.block_on(report_cmd::run(config_file, command))),
+        Command::Kiosk(args) => runtime().and_then(|rt| rt.block_on(kiosk_cmd::run(config_file, args))),
         Command::Reader { command } => runtime().and_then(|rt| rt.block_on(reader_cmd::run(config_file, command))),
         Command::Inspect(args) => runtime().and_then(|rt| rt.block_on(inspect_cmd::inspect(config_file, args))),
         Command::Linkage { command } => {

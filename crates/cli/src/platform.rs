@@ -194,11 +194,21 @@ fn unreachable(error: reqwest::Error) -> ApiFailure {
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Answer {
     pub(crate) validity: ValidityBody,
+    #[serde(default)]
+    pub(crate) as_of: Option<String>,
     pub(crate) coverages: Vec<CoverageBody>,
+    /// Card checks: `valid` or `within_grace` (expired less than 3 months ago).
+    #[serde(default)]
+    pub(crate) certificate_validity: Option<String>,
+    #[serde(default)]
+    pub(crate) medical_information_allowed: bool,
     #[serde(default)]
     pub(crate) consent_categories: Option<Vec<String>>,
     #[serde(default)]
     pub(crate) consent_expires_at: Option<String>,
+    /// Card checks: whether the card is registered as insurance card (利用登録).
+    #[serde(default)]
+    pub(crate) card_registered: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -224,6 +234,24 @@ pub(crate) struct CoverageBody {
     #[serde(default)]
     pub(crate) lost_on: Option<String>,
     pub(crate) copay_ratio: u8,
+    /// 限度額適用認定の区分, when the platform sends one.
+    #[serde(default)]
+    pub(crate) limit_category: Option<String>,
+    /// 公費負担医療・地方単独医療費助成, when the platform sends them.
+    #[serde(default)]
+    pub(crate) subsidies: Vec<SubsidyBody>,
+}
+
+/// A public or local subsidy returned with a coverage.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct SubsidyBody {
+    /// 公費負担者番号 (8 digits).
+    pub(crate) payer_number: String,
+    /// 受給者番号 (7 digits).
+    #[serde(default)]
+    pub(crate) recipient_number: Option<String>,
+    #[serde(default)]
+    pub(crate) name: Option<String>,
 }
 
 #[cfg(test)]

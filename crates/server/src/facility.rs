@@ -365,6 +365,9 @@ pub(crate) struct AnswerBody {
     /// Card checks: the consent recorded.
     consent_categories: Option<Vec<String>>,
     consent_expires_at: Option<String>,
+    /// Card checks: whether the card is registered as insurance card
+    /// (利用登録); when it is not, a reader offers `POST /facility/registrations`.
+    card_registered: Option<bool>,
 }
 
 fn answer_body(answer: Answer) -> AnswerBody {
@@ -408,6 +411,7 @@ fn answer_body(answer: Answer) -> AnswerBody {
         medical_information_allowed: answer.medical_information_allowed,
         consent_categories: answer.consent.as_ref().map(|c| c.categories.clone()),
         consent_expires_at: answer.consent.map(|c| c.expires_at.to_rfc3339()),
+        card_registered: answer.card_registered,
     }
 }
 

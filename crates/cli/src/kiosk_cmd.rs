@@ -1,0 +1,699 @@
+//! `onshi kiosk`: the face-recognition card reader at a clinic's reception
+//! (顔認証付きカードリーダー) and the reception page its staff watch.
+//!
+//! One process at the clinic holds the card reader (the emulator's local
+//! socket or a PC/SC reader) and the facility's client credentials, and
+//! serves two pages:
+//!
+//! - the kiosk screen, on loopback only, for the touch screen beside the
+//!   reader: the patient walks the real reader's five screens (place the
+//!   card, face or PIN, authenticate, consent per category, done). The PIN
+//!   goes from that screen to this process and from here only to the card;
+//!   the platform sees the card's signature, never the PIN.
+//! - the reception page, for the staff's browsers on the clinic LAN: every
+//!   finished check, live, a printable view of each, and the manual check by
+//!   insured number (資格確認書 or a paper card).
+//!
+//! Patient data stays at the clinic: the checks live in this process's
+//! memory and are gone when it stops, as the real terminal's screen is.
+//! The reader serves one patient at a time: the visit under way is one
+//! state, advanced by the kiosk screen's forms.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{Form, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use clap::Args;
+use onshi_card::{CardConnection, JpkiSession, ReaderError};
+use serde::Deserialize;
+
+use crate::connector_cmd::japan_now;
+use crate::kiosk_pages as pages;
+use crate::platform::{self, ApiFailure, FacilityApi};
+use crate::settings;
+
+#[derive(Debug, Args)]
+pub(crate) struct KioskArgs {
+    /// The card reader: `tcp://HOST:PORT` (the emulator of `onshi card
+    /// serve`), `pcsc` (the first PC/SC reader with a card) or `pcsc:READER NAME`.
+    #[arg(long, default_value = "tcp://127.0.0.1:35990", value_name = "CARD")]
+    card: String,
+    /// The platform's base URL (default: `server.public_url`, else `http://` and `server.bind`).
+    #[arg(long, value_name = "URL")]
+    platform: Option<String>,
+    #[arg(long, env = "ONSHI_CLIENT_ID", value_name = "ID")]
+    client_id: String,
+    #[arg(long, env = "ONSHI_CLIENT_SECRET", hide_env_values = true, value_name = "SECRET")]
+    client_secret: String,
+    /// Where the kiosk screen is served; a loopback address only, since the
+    /// PIN is typed on it (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:7800", value_name = "HOST:PORT")]
+    listen: SocketAddr,
+    /// Where the reception page is served: a clinic LAN address for the
+    /// staff's browsers, or loopback when reception uses this machine.
+    #[arg(long, default_value = "127.0.0.1:7801", value_name = "HOST:PORT")]
+    reception: SocketAddr,
+    /// The visit date sent with every check (default: today in Japan).
+    #[arg(long, value_name = "DATE")]
+    visit_date: Option<String>,
+}
+
+/// How long before its end a certificate's expiry is announced at the reader.
+const EXPIRY_NOTICE_DAYS: i64 = 90;
+
+/// The reader and the reception list, shared by both pages.
+pub(crate) struct Kiosk {
+    card: String,
+    api: tokio::sync::Mutex<FacilityApi>,
+    visit_date: Option<onshi_domain::Date>,
+    visit: tokio::sync::Mutex<Visit>,
+    reception: std::sync::Mutex<Vec<Check>>,
+}
+
+/// The patient at the reader.
+#[derive(Default)]
+struct Visit {
+    screen: Screen,
+    /// The card, with the PIN verified once the patient authenticated.
+    session: Option<JpkiSession>,
+    /// 診療・薬剤情報, as answered on the first consent screen.
+    clinical_drug: bool,
+    /// Said on every screen of this visit: the certificate expires soon.
+    expiry_notice: Option<String>,
+    /// The answer waiting while the patient decides on registration.
+    pending: Option<platform::Answer>,
+}
+
+/// Where the patient is in the reader's five steps.
+#[derive(Debug, Clone, Default)]
+pub(crate) enum Screen {
+    /// 1. カードを置いてください.
+    #[default]
+    Waiting,
+    /// The card could not be read; the patient places it again.
+    Unreadable(String),
+    /// 2. 顔認証 or 暗証番号.
+    Method,
+    /// 3. The PIN pad, with what the last try said.
+    Pin {
+        message: Option<String>,
+    },
+    /// 4. Consent, one category per screen.
+    ConsentClinicalDrug,
+    ConsentCheckup,
+    /// The card is not registered as insurance card: register now?
+    Register,
+    /// 5. Done, with the result.
+    Done(Done),
+    /// The reader cannot go on with this card (locked PIN, suspended
+    /// certificate, platform refusal); the patient goes to the desk.
+    Refused {
+        title: String,
+        message: String,
+    },
+}
+
+/// What the last screen tells the patient.
+#[derive(Debug, Clone)]
+pub(crate) struct Done {
+    pub(crate) name: String,
+    pub(crate) lines: Vec<String>,
+}
+
+/// How a check was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CheckMethod {
+    /// マイナ保険証 at the reader.
+    Card,
+    /// 保険者番号・記号・番号 typed at reception.
+    InsuredNumber,
+}
+
+/// Where a check's answer came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The platform answered.
+    Platform,
+    /// The platform was unreachable: the answer is the last one known
+    /// (failure mode, issue 5 part 4); the page marks it in a banner.
+    FailureMode,
+}
+
+/// One finished check, as the reception page shows it.
+#[derive(Debug, Clone)]
+pub(crate) struct Check {
+    pub(crate) id: u64,
+    pub(crate) at: NaiveDateTime,
+    pub(crate) method: CheckMethod,
+    pub(crate) source: Source,
+    pub(crate) outcome: Outcome,
+    /// What staff should know beyond the answer (certificate in its grace,
+    /// card just registered, …).
+    pub(crate) notes: Vec<String>,
+}
+
+/// A check's result.
+#[derive(Debug, Clone)]
+pub(crate) enum Outcome {
+    Answer(platform::Answer),
+    /// No verdict: the card or the platform refused, or the platform failed.
+    Refused {
+        code: String,
+        message: String,
+    },
+}
+
+impl Kiosk {
+    fn record(&self, method: CheckMethod, outcome: Outcome, notes: Vec<String>) -> u64 {
+        let mut checks = self.reception.lock().expect("the reception list is never poisoned");
+        let id = checks.last().map_or(1, |c| c.id + 1);
+        checks.push(Check { id, at: japan_now(), method, source: Source::Platform, outcome, notes });
+        id
+    }
+
+    fn checks(&self) -> Vec<Check> {
+        self.reception.lock().expect("the reception list is never poisoned").clone()
+    }
+}
+
+pub(crate) async fn run(config_file: Option<PathBuf>, args: KioskArgs) -> anyhow::Result<ExitCode> {
+    if !args.listen.ip().is_loopback() {
+        anyhow::bail!(
+            "--listen {}: the kiosk screen takes the patient's PIN and is served on a loopback address only",
+            args.listen
+        );
+    }
+    let platform = match args.platform {
+        Some(url) => url.trim_end_matches('/').to_owned(),
+        None => settings::load(config_file, &[])?.config.server.public_base_url(),
+    };
+    let visit_date = match &args.visit_date {
+        Some(text) => {
+            Some(onshi_domain::date::parse_date(text).map_err(|e| anyhow::anyhow!("--visit-date {text:?}: {e}"))?)
+        }
+        None => None,
+    };
+    let kiosk = Arc::new(Kiosk {
+        card: args.card,
+        api: tokio::sync::Mutex::new(FacilityApi::new(&platform, &args.client_id, &args.client_secret)?),
+        visit_date,
+        visit: tokio::sync::Mutex::new(Visit::default()),
+        reception: std::sync::Mutex::new(Vec::new()),
+    });
+    let kiosk_listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} for the kiosk screen", args.listen))?;
+    let reception_listener = tokio::net::TcpListener::bind(args.reception)
+        .await
+        .with_context(|| format!("cannot listen on {} for the reception page", args.reception))?;
+    let kiosk_addr = kiosk_listener.local_addr().context("the kiosk screen's address")?;
+    let reception_addr = reception_listener.local_addr().context("the reception page's address")?;
+    eprintln!("onshi kiosk: card {}, platform {platform}", kiosk.card);
+    eprintln!("  kiosk screen (the patient, beside the reader): http://{kiosk_addr}/");
+    eprintln!("  reception page (staff):                       http://{reception_addr}/");
+    eprintln!("  Ctrl-C stops the kiosk");
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let kiosk_server = axum::serve(kiosk_listener, kiosk_router(kiosk.clone()))
+        .with_graceful_shutdown(stopped(stop_rx.clone()))
+        .into_future();
+    let reception_server = axum::serve(reception_listener, reception_router(kiosk.clone()))
+        .with_graceful_shutdown(stopped(stop_rx))
+        .into_future();
+    let signal = async move {
+        onshi_server::shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    };
+    let (kiosk_result, reception_result, ()) = tokio::join!(kiosk_server, reception_server, signal);
+    kiosk_result.context("the kiosk screen's server failed")?;
+    reception_result.context("the reception page's server failed")?;
+    eprintln!("onshi kiosk stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn kiosk_router(kiosk: Arc<Kiosk>) -> Router {
+    Router::new()
+        .route("/", get(kiosk_screen))
+        .route("/start", post(start))
+        .route("/method", post(method))
+        .route("/pin", post(pin))
+        .route("/consent", post(consent))
+        .route("/register", post(register))
+        .route("/reset", post(reset))
+        .with_state(kiosk)
+}
+
+fn reception_router(kiosk: Arc<Kiosk>) -> Router {
+    Router::new()
+        .route("/", get(reception_page))
+        .route("/checks", get(checks_fragment))
+        .route("/checks/{id}", get(print_view))
+        .route("/insured-number", post(number_check))
+        .with_state(kiosk)
+}
+
+fn html(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CACHE_CONTROL, "no-store")], Html(body))
+        .into_response()
+}
+
+/// Every form answers with the screen it leads to, so that a reload of `/`
+/// shows the same screen (POST, then redirect, then GET).
+fn to_screen() -> Response {
+    Redirect::to("/").into_response()
+}
+
+async fn kiosk_screen(State(kiosk): State<Arc<Kiosk>>) -> Response {
+    let visit = kiosk.visit.lock().await;
+    html(pages::kiosk(&visit.screen, visit.expiry_notice.as_deref()))
+}
+
+/// 1 → 2: read the card. A card whose PIN is already locked is refused here,
+/// before the patient chooses how to authenticate.
+async fn start(State(kiosk): State<Arc<Kiosk>>) -> Response {
+    let mut visit = kiosk.visit.lock().await;
+    *visit = Visit::default();
+    let opened = async {
+        let connection = CardConnection::connect(&kiosk.card).await?;
+        let mut session = JpkiSession::open(connection).await?;
+        let certificate = session.read_auth_certificate().await?;
+        let tries_left = session.auth_pin_tries_left().await?;
+        Ok::<_, ReaderError>((session, certificate, tries_left))
+    }
+    .await;
+    match opened {
+        Ok((session, certificate, tries_left)) => {
+            visit.expiry_notice = expiry_notice(&certificate, Utc::now());
+            if tries_left == 0 {
+                refuse_locked(&kiosk, &mut visit);
+            } else {
+                visit.session = Some(session);
+                visit.screen = Screen::Method;
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the card could not be read");
+            visit.screen = Screen::Unreadable(
+                "カードを読み取れませんでした。カードを置き直して、もう一度「はじめる」を押してください。".to_owned(),
+            );
+        }
+    }
+    to_screen()
+}
+
+fn refuse_locked(kiosk: &Kiosk, visit: &mut Visit) {
+    visit.session = None;
+    visit.screen = Screen::Refused {
+        title: "暗証番号がロックされています".to_owned(),
+        message: "暗証番号を続けて間違えたため、このカードは使えません。\
+                  お住まいの市区町村の窓口で暗証番号の再設定をしてください。\
+                  本日の受付は、受付窓口にお声がけください。"
+            .to_owned(),
+    };
+    kiosk.record(
+        CheckMethod::Card,
+        Outcome::Refused {
+            code: "pin_locked".to_owned(),
+            message: "利用者証明用暗証番号がロックされています（市区町村で再設定が必要）".to_owned(),
+        },
+        Vec::new(),
+    );
+}
+
+/// The certificate's end, said at the reader when it is near.
+fn expiry_notice(certificate: &[u8], now: DateTime<Utc>) -> Option<String> {
+    let (_, parsed) = x509_parser::parse_x509_certificate(certificate).ok()?;
+    let not_after = DateTime::from_timestamp(parsed.validity().not_after.timestamp(), 0)?;
+    if now < not_after && not_after - now <= TimeDelta::days(EXPIRY_NOTICE_DAYS) {
+        let day = onshi_domain::date::in_japan(not_after);
+        Some(format!(
+            "電子証明書の有効期限が近づいています（{}まで）。お住まいの市区町村の窓口で更新の手続きをしてください。",
+            pages::japanese_date(day)
+        ))
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct MethodForm {
+    method: String,
+}
+
+/// 2 → 3.
+async fn method(State(kiosk): State<Arc<Kiosk>>, Form(form): Form<MethodForm>) -> Response {
+    let mut visit = kiosk.visit.lock().await;
+    if !matches!(visit.screen, Screen::Method) {
+        return to_screen();
+    }
+    visit.screen = match form.method.as_str() {
+        "face" => Screen::Pin {
+            message: Some("顔認証はこの読み取り機では使えません。暗証番号を入力してください。".to_owned()),
+        },
+        _ => Screen::Pin { message: None },
+    };
+    to_screen()
+}
+
+#[derive(Deserialize)]
+struct PinForm {
+    pin: String,
+}
+
+/// 3 → 4: the PIN goes to the card, and nowhere else.
+async fn pin(State(kiosk): State<Arc<Kiosk>>, Form(form): Form<PinForm>) -> Response {
+    let mut visit = kiosk.visit.lock().await;
+    if !matches!(visit.screen, Screen::Pin { .. }) {
+        return to_screen();
+    }
+    let Some(session) = visit.session.as_mut() else {
+        visit.screen = Screen::Waiting;
+        return to_screen();
+    };
+    match session.verify_auth_pin(form.pin.trim()).await {
+        Ok(()) => visit.screen = Screen::ConsentClinicalDrug,
+        Err(ReaderError::BadPinShape { .. }) => {
+            visit.screen = Screen::Pin {
+                message: Some("暗証番号は数字4桁です。もう一度入力してください。".to_owned())
+            }
+        }
+        Err(ReaderError::WrongPin { tries_left, .. }) => {
+            visit.screen = Screen::Pin {
+                message: Some(format!(
+                    "暗証番号が違います。残り{tries_left}回間違えるとロックされます（残り回数 {tries_left}）。"
+                )),
+            }
+        }
+        Err(ReaderError::Locked { .. }) => refuse_locked(&kiosk, &mut visit),
+        Err(e) => {
+            tracing::warn!(error = %e, "the card failed during the PIN");
+            *visit = Visit::default();
+            visit.screen = Screen::Unreadable(
+                "カードとの通信が切れました。カードを置き直して、もう一度「はじめる」を押してください。".to_owned(),
+            );
+        }
+    }
+    to_screen()
+}
+
+#[derive(Debug, Deserialize)]
+struct ConsentForm {
+    /// `yes` or `no`.
+    choice: String,
+}
+
+/// 4: 診療・薬剤情報, then 特定健診等情報; after the second the check runs.
+async fn consent(State(kiosk): State<Arc<Kiosk>>, Form(form): Form<ConsentForm>) -> Response {
+    let mut visit = kiosk.visit.lock().await;
+    let agreed = form.choice == "yes";
+    match visit.screen {
+        Screen::ConsentClinicalDrug => {
+            visit.clinical_drug = agreed;
+            visit.screen = Screen::ConsentCheckup;
+        }
+        Screen::ConsentCheckup => {
+            let clinical_drug = visit.clinical_drug;
+            card_check(&kiosk, &mut visit, clinical_drug, agreed).await;
+        }
+        _ => {}
+    }
+    to_screen()
+}
+
+/// A challenge from the platform, signed by the card whose PIN is verified.
+async fn signed_challenge(api: &FacilityApi, session: &mut JpkiSession) -> Result<(String, Vec<u8>, Vec<u8>), String> {
+    let challenge: serde_json::Value = api
+        .http()
+        .post(format!("{}/jpki/challenges", api.base()))
+        .send()
+        .await
+        .map_err(|e| format!("the platform cannot be reached: {e}"))?
+        .error_for_status()
+        .map_err(|e| format!("the platform refused a challenge: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("the platform's challenge is not JSON: {e}"))?;
+    let (Some(id), Some(nonce)) = (challenge["challenge_id"].as_str(), challenge["challenge"].as_str()) else {
+        return Err(format!("the platform's challenge lacks challenge_id or challenge: {challenge}"));
+    };
+    let nonce = STANDARD.decode(nonce).map_err(|_| "the platform's challenge is not base64".to_owned())?;
+    let certificate = session.read_auth_certificate().await.map_err(|e| e.to_string())?;
+    let signature =
+        session.sign_with_auth_key(&onshi_card::sha256_digest_info(&nonce)).await.map_err(|e| e.to_string())?;
+    Ok((id.to_owned(), certificate, signature))
+}
+
+fn unavailable_screen() -> Screen {
+    Screen::Refused {
+        title: "ただいま資格確認ができません".to_owned(),
+        message: "オンライン資格確認につながりません。受付窓口にお声がけください。".to_owned(),
+    }
+}
+
+async fn card_check(kiosk: &Kiosk, visit: &mut Visit, clinical_drug: bool, checkup: bool) {
+    let Some(session) = visit.session.as_mut() else {
+        visit.screen = Screen::Waiting;
+        return;
+    };
+    let mut api = kiosk.api.lock().await;
+    let (challenge_id, certificate, signature) = match signed_challenge(&api, session).await {
+        Ok(signed) => signed,
+        Err(detail) => {
+            tracing::warn!(%detail, "no signed challenge");
+            kiosk.record(
+                CheckMethod::Card,
+                Outcome::Refused { code: "unavailable".to_owned(), message: detail },
+                Vec::new(),
+            );
+            visit.screen = unavailable_screen();
+            return;
+        }
+    };
+    let mut query = serde_json::json!({
+        "challenge_id": challenge_id,
+        "certificate": STANDARD.encode(&certificate),
+        "signature": STANDARD.encode(&signature),
+        "consent": { "clinical_drug": clinical_drug, "checkup": checkup },
+    });
+    if let Some(date) = kiosk.visit_date {
+        query["visit_date"] = onshi_domain::date::iso(date).into();
+    }
+    let answer = match api.post("/facility/eligibility/card", &query).await {
+        Ok(body) => serde_json::from_value::<platform::Answer>(body)
+            .map_err(|e| ApiFailure::Unavailable(format!("the platform's answer is not an eligibility answer: {e}"))),
+        Err(failure) => Err(failure),
+    };
+    drop(api);
+    match answer {
+        Ok(answer) if answer.card_registered == Some(false) => {
+            visit.pending = Some(answer);
+            visit.screen = Screen::Register;
+        }
+        Ok(answer) => finish(kiosk, visit, answer, Vec::new(), Vec::new()),
+        Err(ApiFailure::Refused { code, message }) => {
+            visit.screen = refusal_screen(&code);
+            kiosk.record(CheckMethod::Card, Outcome::Refused { code, message }, Vec::new());
+        }
+        Err(failure) => {
+            tracing::warn!(%failure, "the card check failed");
+            kiosk.record(
+                CheckMethod::Card,
+                Outcome::Refused { code: "unavailable".to_owned(), message: failure.to_string() },
+                Vec::new(),
+            );
+            visit.screen = unavailable_screen();
+        }
+    }
+}
+
+/// The answer goes to reception and the patient sees the last screen.
+fn finish(kiosk: &Kiosk, visit: &mut Visit, answer: platform::Answer, mut lines: Vec<String>, mut notes: Vec<String>) {
+    if answer.certificate_validity.as_deref() == Some("within_grace") {
+        lines.push(
+            "電子証明書の有効期限が切れています。資格の確認はできましたが、診療・お薬などの情報は提供されません。\
+             お住まいの市区町村の窓口で更新の手続きをしてください。"
+                .to_owned(),
+        );
+        notes.push("電子証明書の有効期限切れ（3か月の猶予期間中）: 医療情報は提供されません".to_owned());
+    }
+    if let Some(notice) = &visit.expiry_notice {
+        lines.push(notice.clone());
+        notes.push("電子証明書の有効期限が近づいています".to_owned());
+    }
+    let name = answer.coverages.first().map(|c| c.name.clone()).unwrap_or_default();
+    let valid = answer.validity.code == 1;
+    if !valid {
+        lines.insert(
+            0,
+            format!("保険の資格を確認できませんでした（{}）。受付窓口にお声がけください。", answer.validity.label),
+        );
+    }
+    kiosk.record(CheckMethod::Card, Outcome::Answer(answer), notes);
+    visit.session = None;
+    visit.screen = Screen::Done(Done { name, lines });
+}
+
+/// What the patient reads when the platform refused the card.
+fn refusal_screen(code: &str) -> Screen {
+    let (title, message) = match code {
+        "certificate_suspended" => (
+            "このカードは一時停止されています",
+            "電子証明書が一時停止されています。受付窓口にお声がけください。\
+             カードが見つかった場合は、お住まいの市区町村で停止の解除ができます。",
+        ),
+        "certificate_revoked" => (
+            "このカードの電子証明書は失効しています",
+            "お住まいの市区町村の窓口で電子証明書の再発行をしてください。本日の受付は受付窓口にお声がけください。",
+        ),
+        "certificate_expired" => (
+            "電子証明書の有効期限が切れています",
+            "有効期限から3か月を過ぎたため、このカードでは資格を確認できません。\
+             お住まいの市区町村の窓口で更新の手続きをしてください。本日は資格確認書を受付窓口にお出しください。",
+        ),
+        "linkage_under_inspection" => (
+            "保険の資格を確認できませんでした",
+            "登録内容を確認中です。資格確認書または資格情報のお知らせを受付窓口にお出しください。",
+        ),
+        _ => ("このカードでは受付できませんでした", "受付窓口にお声がけください。"),
+    };
+    Screen::Refused { title: title.to_owned(), message: message.to_owned() }
+}
+
+#[derive(Debug, Deserialize)]
+struct RegisterForm {
+    choice: String,
+}
+
+/// The card is not registered as insurance card: the patient registers it
+/// on the spot (`POST /facility/registrations`, one more signature by the
+/// card) or not; either way the check's answer goes to reception.
+async fn register(State(kiosk): State<Arc<Kiosk>>, Form(form): Form<RegisterForm>) -> Response {
+    let mut visit = kiosk.visit.lock().await;
+    if !matches!(visit.screen, Screen::Register) {
+        return to_screen();
+    }
+    let Some(answer) = visit.pending.take() else {
+        return to_screen();
+    };
+    if form.choice != "yes" {
+        let notes = vec!["マイナ保険証の利用登録なし（患者が登録しませんでした）".to_owned()];
+        let lines = vec!["保険証としての利用登録は、マイナポータルや受付でもできます。".to_owned()];
+        finish(&kiosk, &mut visit, answer, lines, notes);
+        return to_screen();
+    }
+    let registered = match visit.session.as_mut() {
+        Some(session) => {
+            let mut api = kiosk.api.lock().await;
+            match signed_challenge(&api, session).await {
+                Ok((challenge_id, certificate, signature)) => {
+                    let query = serde_json::json!({
+                        "challenge_id": challenge_id,
+                        "certificate": STANDARD.encode(&certificate),
+                        "signature": STANDARD.encode(&signature),
+                    });
+                    api.post("/facility/registrations", &query).await.map_err(|e| e.to_string())
+                }
+                Err(detail) => Err(detail),
+            }
+        }
+        None => Err("the card session ended".to_owned()),
+    };
+    let (lines, notes) = match registered {
+        Ok(_) => (
+            vec!["マイナンバーカードを保険証として利用登録しました。".to_owned()],
+            vec!["この場でマイナ保険証の利用登録をしました".to_owned()],
+        ),
+        Err(detail) => {
+            tracing::warn!(%detail, "the registration failed");
+            (
+                vec!["利用登録ができませんでした。受付窓口にお声がけください。".to_owned()],
+                vec![format!("マイナ保険証の利用登録に失敗しました: {detail}")],
+            )
+        }
+    };
+    finish(&kiosk, &mut visit, answer, lines, notes);
+    to_screen()
+}
+
+/// Back to the first screen; the card session ends (the card forgets its PIN).
+async fn reset(State(kiosk): State<Arc<Kiosk>>) -> Response {
+    *kiosk.visit.lock().await = Visit::default();
+    to_screen()
+}
+
+async fn reception_page(State(kiosk): State<Arc<Kiosk>>) -> Response {
+    html(pages::reception(&kiosk.checks(), None))
+}
+
+async fn checks_fragment(State(kiosk): State<Arc<Kiosk>>) -> Response {
+    html(pages::checks(&kiosk.checks()))
+}
+
+async fn print_view(State(kiosk): State<Arc<Kiosk>>, Path(id): Path<u64>) -> Response {
+    match kiosk.checks().into_iter().find(|c| c.id == id) {
+        Some(check) => html(pages::print(&check)),
+        None => (StatusCode::NOT_FOUND, html(pages::not_found())).into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct NumberForm {
+    insurer_number: String,
+    symbol: String,
+    number: String,
+    #[serde(default)]
+    branch: String,
+    birth_date: String,
+}
+
+/// The manual check at reception (照会区分 2), for 資格確認書 and paper cards.
+async fn number_check(State(kiosk): State<Arc<Kiosk>>, Form(form): Form<NumberForm>) -> Response {
+    let mut query = serde_json::json!({
+        "insurer_number": form.insurer_number.trim(),
+        "symbol": form.symbol.trim(),
+        "number": form.number.trim(),
+        "birth_date": form.birth_date.trim(),
+    });
+    if !form.branch.trim().is_empty() {
+        query["branch"] = form.branch.trim().into();
+    }
+    if let Some(date) = kiosk.visit_date {
+        query["visit_date"] = onshi_domain::date::iso(date).into();
+    }
+    let result = kiosk.api.lock().await.post("/facility/eligibility/insured-number", &query).await;
+    let answer = result.and_then(|body| {
+        serde_json::from_value::<platform::Answer>(body)
+            .map_err(|e| ApiFailure::Unavailable(format!("the platform's answer is not an eligibility answer: {e}")))
+    });
+    match answer {
+        Ok(answer) => {
+            kiosk.record(CheckMethod::InsuredNumber, Outcome::Answer(answer), Vec::new());
+            Redirect::to("/").into_response()
+        }
+        // A typing error stays on the form with the platform's reason.
+        Err(ApiFailure::Refused { code, message }) if code == "invalid_request" => {
+            html(pages::reception(&kiosk.checks(), Some(&format!("入力を確認してください: {message}"))))
+        }
+        Err(failure) => {
+            let (code, message) = match failure {
+                ApiFailure::Refused { code, message } => (code, message),
+                other => ("unavailable".to_owned(), other.to_string()),
+            };
+            kiosk.record(CheckMethod::InsuredNumber, Outcome::Refused { code, message }, Vec::new());
+            Redirect::to("/").into_response()
+        }
+    }
+}

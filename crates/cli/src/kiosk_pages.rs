@@ -1,0 +1,459 @@
+//! The pages of `onshi kiosk`, rendered on the server: the reader's screens
+//! for the patient and the reception page for staff.
+//!
+//! Japanese first and large: the patient may be elderly, so the kiosk uses
+//! big type, one question per screen and buttons a finger can hit; every
+//! screen names itself in `data-screen` for tests and for support staff.
+//! Plain `format!` with escaping, as the platform's landing page does.
+
+use std::fmt::Write as _;
+
+use crate::kiosk_cmd::{Check, CheckMethod, Done, Outcome, Screen, Source};
+use crate::platform::{Answer, CoverageBody};
+
+/// `2026年11月22日`.
+pub(crate) fn japanese_date(date: onshi_domain::Date) -> String {
+    use chrono::Datelike as _;
+    format!("{}年{}月{}日", date.year(), date.month(), date.day())
+}
+
+/// An ISO date from the platform as `令和8年11月22日`, or as given when it
+/// does not parse.
+fn wareki(iso: &str) -> String {
+    onshi_domain::date::parse_date(iso)
+        .ok()
+        .and_then(|date| onshi_domain::wareki::format(date).ok())
+        .unwrap_or_else(|| iso.to_owned())
+}
+
+/// Escape text for HTML element content and quoted attribute values.
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+const KIOSK_STYLE: &str = "\
+*{box-sizing:border-box}\
+body{margin:0;font-family:'IPAexGothic','Noto Sans CJK JP',sans-serif;background:#f4f7fb;color:#111;font-size:28px;line-height:1.6}\
+main{max-width:960px;margin:0 auto;padding:32px 40px;text-align:center}\
+.step{font-size:22px;color:#333;margin:0}\
+h1{font-size:44px;margin:16px 0 24px}\
+p{margin:12px 0}\
+.notice{background:#fff4d6;border:3px solid #c98a00;border-radius:12px;padding:16px;font-size:26px;text-align:left}\
+.error{background:#ffe3e3;border:3px solid #c62828;border-radius:12px;padding:16px;font-size:30px;font-weight:bold}\
+.choices{display:flex;gap:32px;justify-content:center;margin-top:32px}\
+button{font:inherit;font-size:36px;font-weight:bold;min-width:300px;min-height:120px;border-radius:20px;border:4px solid #0d47a1;background:#1565c0;color:#fff;cursor:pointer}\
+button.secondary{background:#fff;color:#0d47a1}\
+.pad{display:grid;grid-template-columns:repeat(3,140px);gap:16px;justify-content:center;margin:24px 0}\
+.pad button{min-width:140px;min-height:96px;font-size:44px}\
+.dots{font-size:56px;letter-spacing:24px;margin:8px 0}\
+.explain{font-size:24px;text-align:left;background:#fff;border-radius:12px;padding:16px}\
+.name{font-size:40px;font-weight:bold}";
+
+/// The reader's screen for where the visit is.
+pub(crate) fn kiosk(screen: &Screen, expiry_notice: Option<&str>) -> String {
+    let mut body = String::new();
+    let notice = |body: &mut String| {
+        if let Some(text) = expiry_notice {
+            let _ = write!(body, "<p class=\"notice\" role=\"status\">{}</p>", escape(text));
+        }
+    };
+    let name = match screen {
+        Screen::Waiting | Screen::Unreadable(_) => {
+            body.push_str("<p class=\"step\">1 / 5</p><h1>マイナンバーカードを置いてください</h1>");
+            if let Screen::Unreadable(message) = screen {
+                let _ = write!(body, "<p class=\"error\" role=\"alert\">{}</p>", escape(message));
+            }
+            body.push_str(
+                "<p>カードを読み取り台に置いてから、「はじめる」を押してください。</p>\
+                 <form method=\"post\" action=\"/start\" class=\"choices\"><button id=\"start\">はじめる</button></form>",
+            );
+            "waiting"
+        }
+        Screen::Method => {
+            body.push_str("<p class=\"step\">2 / 5</p><h1>本人確認の方法を選んでください</h1>");
+            notice(&mut body);
+            body.push_str(
+                "<form method=\"post\" action=\"/method\" class=\"choices\">\
+                 <button name=\"method\" value=\"face\" id=\"face\">顔認証</button>\
+                 <button name=\"method\" value=\"pin\" id=\"pin-method\">暗証番号</button></form>",
+            );
+            "method"
+        }
+        Screen::Pin { message } => {
+            body.push_str("<p class=\"step\">3 / 5</p><h1>暗証番号（数字4桁）を入力してください</h1>");
+            if let Some(message) = message {
+                let _ = write!(body, "<p class=\"error\" id=\"pin-message\" role=\"alert\">{}</p>", escape(message));
+            }
+            body.push_str(
+                "<form method=\"post\" action=\"/pin\" id=\"pin-form\">\
+                 <input type=\"hidden\" name=\"pin\" id=\"pin\" value=\"\">\
+                 <p class=\"dots\" id=\"dots\" aria-live=\"polite\">○○○○</p>\
+                 <div class=\"pad\">",
+            );
+            for digit in ["1", "2", "3", "4", "5", "6", "7", "8", "9"] {
+                let _ = write!(body, "<button type=\"button\" data-digit=\"{digit}\">{digit}</button>");
+            }
+            body.push_str(
+                "<button type=\"button\" class=\"secondary\" id=\"clear\">訂正</button>\
+                 <button type=\"button\" data-digit=\"0\">0</button>\
+                 <button type=\"submit\" id=\"enter\">確定</button></div></form>\
+                 <p>暗証番号を3回続けて間違えると、カードがロックされます。</p>\
+                 <script>\
+                 const pin=document.getElementById('pin'),dots=document.getElementById('dots');\
+                 function show(){dots.textContent='●'.repeat(pin.value.length)+'○'.repeat(4-pin.value.length);}\
+                 document.querySelectorAll('[data-digit]').forEach(b=>b.addEventListener('click',()=>{\
+                 if(pin.value.length<4){pin.value+=b.dataset.digit;show();}}));\
+                 document.getElementById('clear').addEventListener('click',()=>{pin.value='';show();});\
+                 </script>",
+            );
+            "pin"
+        }
+        Screen::ConsentClinicalDrug => {
+            body.push_str(
+                "<p class=\"step\">4 / 5</p><h1>診療・薬剤情報の提供に同意しますか</h1>\
+                 <p class=\"explain\">過去3年間のお薬や診療の情報を、この医療機関の医師・歯科医師・薬剤師が\
+                 診療に使います。同意は24時間有効です。</p>",
+            );
+            consent_buttons(&mut body);
+            "consent-clinical-drug"
+        }
+        Screen::ConsentCheckup => {
+            body.push_str(
+                "<p class=\"step\">4 / 5</p><h1>特定健診等情報の提供に同意しますか</h1>\
+                 <p class=\"explain\">過去5年間の健診の結果を、この医療機関の医師・歯科医師が診療に使います。\
+                 同意は24時間有効です。</p>",
+            );
+            consent_buttons(&mut body);
+            "consent-checkup"
+        }
+        Screen::Register => {
+            body.push_str(
+                "<p class=\"step\">5 / 5</p><h1>保険証の利用登録がされていません</h1>\
+                 <p>このマイナンバーカードは、まだ保険証として登録されていません。いま登録しますか。</p>\
+                 <form method=\"post\" action=\"/register\" class=\"choices\">\
+                 <button name=\"choice\" value=\"yes\" id=\"register-yes\">登録する</button>\
+                 <button name=\"choice\" value=\"no\" class=\"secondary\" id=\"register-no\">登録しない</button></form>",
+            );
+            "register"
+        }
+        Screen::Done(Done { name, lines }) => {
+            body.push_str("<p class=\"step\">5 / 5</p><h1>受付が完了しました</h1>");
+            if !name.is_empty() {
+                let _ = write!(body, "<p class=\"name\">{} 様</p>", escape(name));
+            }
+            for line in lines {
+                let _ = write!(body, "<p class=\"notice\" role=\"status\">{}</p>", escape(line));
+            }
+            body.push_str("<p>カードをお取りください。お名前が呼ばれるまでお待ちください。</p>");
+            again(&mut body, "おわる", 30);
+            "done"
+        }
+        Screen::Refused { title, message } => {
+            let _ = write!(
+                body,
+                "<h1>{}</h1><p class=\"error\" id=\"refusal\" role=\"alert\">{}</p><p>カードをお取りください。</p>",
+                escape(title),
+                escape(message)
+            );
+            again(&mut body, "最初の画面にもどる", 60);
+            "refused"
+        }
+    };
+    format!(
+        "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>マイナ保険証 受付</title><style>{KIOSK_STYLE}</style></head>\
+         <body><main data-screen=\"{name}\">{body}</main></body></html>"
+    )
+}
+
+fn consent_buttons(body: &mut String) {
+    body.push_str(
+        "<form method=\"post\" action=\"/consent\" class=\"choices\">\
+         <button name=\"choice\" value=\"yes\" id=\"agree\">同意する</button>\
+         <button name=\"choice\" value=\"no\" class=\"secondary\" id=\"disagree\">同意しない</button></form>",
+    );
+}
+
+/// The button back to the first screen, pressed by itself after `seconds`
+/// so that the next patient does not see this one's result.
+fn again(body: &mut String, label: &str, seconds: u32) {
+    let _ = write!(
+        body,
+        "<form method=\"post\" action=\"/reset\" id=\"again\" class=\"choices\"><button id=\"reset\">{label}</button></form>\
+         <script>setTimeout(()=>document.getElementById('again').submit(),{}000);</script>",
+        seconds
+    );
+}
+
+const RECEPTION_STYLE: &str = "\
+*{box-sizing:border-box}\
+body{margin:0;font-family:'IPAexGothic','Noto Sans CJK JP',sans-serif;background:#fafafa;color:#111;font-size:18px;line-height:1.5}\
+header{background:#0d47a1;color:#fff;padding:12px 24px}header h1{margin:0;font-size:26px}\
+main{padding:16px 24px;display:grid;grid-template-columns:1fr 340px;gap:24px}\
+.check{background:#fff;border:2px solid #90a4ae;border-radius:10px;padding:12px 16px;margin-bottom:16px}\
+.check.refused{border-color:#c62828}\
+.check h2{font-size:20px;margin:0 0 8px;display:flex;justify-content:space-between}\
+.name{font-size:30px;font-weight:bold}.kana{font-size:18px;color:#333}\
+table{border-collapse:collapse;margin:8px 0}th,td{text-align:left;padding:2px 12px 2px 0;vertical-align:top}th{color:#37474f;font-weight:normal}\
+.copay{font-size:26px;font-weight:bold}\
+.banner{background:#fff3e0;border:3px solid #e65100;color:#bf360c;font-weight:bold;padding:10px 14px;border-radius:8px}\
+.refusal{color:#b71c1c;font-weight:bold}\
+.notes{background:#fff8e1;padding:6px 12px;border-radius:6px}\
+form label{display:block;margin-top:8px}form input{font:inherit;width:100%;padding:6px}\
+form button{font:inherit;font-weight:bold;margin-top:12px;padding:10px 20px;background:#1565c0;color:#fff;border:0;border-radius:6px}\
+.error{color:#b71c1c;font-weight:bold}\
+.empty{color:#607d8b}\
+@media print{header,aside,.print-button,nav{display:none}main{display:block}.check{border:1px solid #000}}";
+
+/// The reception page: the live list of checks and the manual check form.
+pub(crate) fn reception(list: &[Check], error: Option<&str>) -> String {
+    let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
+    format!(
+        "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>受付 — オンライン資格確認</title><style>{RECEPTION_STYLE}</style></head>\
+         <body><header><h1>受付 — オンライン資格確認の結果</h1></header>\
+         <main><section aria-label=\"確認結果\"><div id=\"checks\">{checks}</div></section>\
+         <aside><h2>保険者番号で確認</h2>\
+         <p>資格確認書・保険証をお持ちの方</p>{error}\
+         <form method=\"post\" action=\"/insured-number\" id=\"number-form\">\
+         <label>保険者番号<input name=\"insurer_number\" id=\"insurer_number\" inputmode=\"numeric\" required></label>\
+         <label>記号<input name=\"symbol\" id=\"symbol\" required></label>\
+         <label>番号<input name=\"number\" id=\"number\" required></label>\
+         <label>枝番<input name=\"branch\" id=\"branch\" inputmode=\"numeric\"></label>\
+         <label>生年月日（例 1980-04-01、昭和55年4月1日）<input name=\"birth_date\" id=\"birth_date\" required></label>\
+         <button type=\"submit\" id=\"number-check\">資格を確認する</button></form></aside></main>\
+         <script>\
+         let last=document.getElementById('checks').innerHTML;\
+         async function refresh(){{try{{const r=await fetch('/checks',{{cache:'no-store'}});\
+         if(r.ok){{const t=await r.text();if(t!==last){{last=t;document.getElementById('checks').innerHTML=t;}}}}}}catch(e){{}}}}\
+         setInterval(refresh,1000);\
+         </script></body></html>",
+        checks = checks(list),
+    )
+}
+
+/// The list of checks, newest first: the part of the reception page that
+/// is fetched again every second.
+pub(crate) fn checks(list: &[Check]) -> String {
+    let mut out = String::new();
+    if list.iter().any(|c| c.source == Source::FailureMode) {
+        out.push_str(
+            "<p class=\"banner\" id=\"failure-mode\" role=\"alert\">障害時モード: オンライン資格確認につながらなかった確認があります。\
+             印のある結果は前回の確認結果または資格情報のお知らせによるもので、最新ではありません。</p>",
+        );
+    }
+    if list.is_empty() {
+        out.push_str("<p class=\"empty\">まだ確認はありません。カードリーダーでの確認はここに表示されます。</p>");
+    }
+    for check in list.iter().rev() {
+        check_article(&mut out, check, true);
+    }
+    out
+}
+
+fn check_article(out: &mut String, check: &Check, with_print_link: bool) {
+    let method = match check.method {
+        CheckMethod::Card => "マイナ保険証",
+        CheckMethod::InsuredNumber => "保険者番号",
+    };
+    let refused = matches!(check.outcome, Outcome::Refused { .. });
+    let _ = write!(
+        out,
+        "<article class=\"check{}\" data-check-id=\"{}\" data-method=\"{}\"><h2><span>{} {}</span>",
+        if refused { " refused" } else { "" },
+        check.id,
+        match check.method {
+            CheckMethod::Card => "card",
+            CheckMethod::InsuredNumber => "insured-number",
+        },
+        check.at.format("%H:%M:%S"),
+        method,
+    );
+    if with_print_link {
+        let _ = write!(out, "<a href=\"/checks/{}\" target=\"_blank\" class=\"print-link\">印刷用</a>", check.id);
+    }
+    out.push_str("</h2>");
+    if check.source == Source::FailureMode {
+        out.push_str(
+            "<p class=\"banner\">障害時モードの結果: オンライン資格確認につながらず、前回の確認結果を表示しています</p>",
+        );
+    }
+    match &check.outcome {
+        Outcome::Answer(answer) => answer_details(out, check.method, answer),
+        Outcome::Refused { code, message } => {
+            let _ = write!(
+                out,
+                "<p class=\"refusal\">資格確認できませんでした（{}）</p><p>{}</p>",
+                escape(code),
+                escape(message)
+            );
+        }
+    }
+    if !check.notes.is_empty() {
+        out.push_str("<ul class=\"notes\">");
+        for note in &check.notes {
+            let _ = write!(out, "<li>{}</li>", escape(note));
+        }
+        out.push_str("</ul>");
+    }
+    out.push_str("</article>");
+}
+
+fn answer_details(out: &mut String, method: CheckMethod, answer: &Answer) {
+    let _ = write!(
+        out,
+        "<p>資格有効性: <strong class=\"validity\" data-code=\"{}\">{}</strong></p>",
+        answer.validity.code,
+        escape(&answer.validity.label)
+    );
+    if let Some(as_of) = &answer.as_of {
+        let _ = write!(out, "<p>確認日: {}</p>", escape(&wareki(as_of)));
+    }
+    for coverage in &answer.coverages {
+        coverage_details(out, coverage);
+    }
+    if method == CheckMethod::Card {
+        let given = answer.consent_categories.clone().unwrap_or_default();
+        let mark = |category: &str| if given.iter().any(|g| g == category) { "同意あり" } else { "同意なし" };
+        let _ = write!(
+            out,
+            "<table class=\"consent\"><tr><th>診療・薬剤情報</th><td data-consent=\"clinical_drug\">{}</td></tr>\
+             <tr><th>特定健診等情報</th><td data-consent=\"checkup\">{}</td></tr></table>",
+            mark("clinical_drug"),
+            mark("checkup")
+        );
+        if !answer.medical_information_allowed && !given.is_empty() {
+            out.push_str("<p class=\"refusal\">医療情報は閲覧できません（電子証明書の期限切れ、または資格が無効）</p>");
+        }
+    } else {
+        out.push_str("<p>保険者番号での確認のため、医療情報の閲覧はできません。</p>");
+    }
+}
+
+fn coverage_details(out: &mut String, c: &CoverageBody) {
+    let relationship = match c.relationship {
+        1 => "本人",
+        2 => "家族",
+        _ => "",
+    };
+    let _ = write!(
+        out,
+        "<div class=\"coverage\"><p><span class=\"name\">{}</span> <span class=\"kana\">{}</span></p>\
+         <table><tr><th>生年月日</th><td>{}</td></tr>\
+         <tr><th>保険者</th><td>{}{}</td></tr>\
+         <tr><th>記号・番号・枝番</th><td>{}・{}・{} （{}）</td></tr>\
+         <tr><th>負担割合</th><td class=\"copay\">{}割</td></tr>\
+         <tr><th>資格取得日</th><td>{}</td></tr>",
+        escape(&c.name),
+        escape(&c.name_kana),
+        escape(&wareki(&c.birth_date)),
+        escape(&c.insurer_number),
+        if c.insurer_name.is_empty() { String::new() } else { format!(" {}", escape(&c.insurer_name)) },
+        escape(&c.symbol),
+        escape(&c.number),
+        escape(&c.branch),
+        relationship,
+        c.copay_ratio,
+        escape(&wareki(&c.acquired_on)),
+    );
+    if let Some(lost) = &c.lost_on {
+        let _ = write!(out, "<tr><th>資格喪失日</th><td>{}</td></tr>", escape(&wareki(lost)));
+    }
+    if let Some(category) = &c.limit_category {
+        let _ = write!(out, "<tr><th>限度額適用区分</th><td class=\"limit\">{}</td></tr>", escape(category));
+    }
+    for subsidy in &c.subsidies {
+        let _ = write!(
+            out,
+            "<tr><th>公費</th><td class=\"subsidy\">{} 公費負担者番号 {} 受給者番号 {}</td></tr>",
+            escape(subsidy.name.as_deref().unwrap_or("")),
+            escape(&subsidy.payer_number),
+            escape(subsidy.recipient_number.as_deref().unwrap_or("—")),
+        );
+    }
+    out.push_str("</table></div>");
+}
+
+/// One check on its own, laid out for printing (A4, no navigation).
+pub(crate) fn print(check: &Check) -> String {
+    let mut article = String::new();
+    check_article(&mut article, check, false);
+    format!(
+        "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
+         <title>資格確認結果 {}</title><style>{RECEPTION_STYLE}\
+         main{{display:block;max-width:760px}}@page{{size:A4;margin:15mm}}</style></head>\
+         <body><main><h1>オンライン資格確認 結果</h1>{article}\
+         <p><button class=\"print-button\" onclick=\"window.print()\">印刷する</button></p></main></body></html>",
+        check.id
+    )
+}
+
+pub(crate) fn not_found() -> String {
+    "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\"><title>見つかりません</title></head>\
+     <body><p>この確認結果はありません（kiosk を再起動すると一覧は消えます）。</p></body></html>"
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::ValidityBody;
+
+    fn check(source: Source) -> Check {
+        Check {
+            id: 7,
+            at: chrono::NaiveDate::from_ymd_opt(2026, 4, 1)
+                .and_then(|d| d.and_hms_opt(9, 30, 0))
+                .expect("a valid time"),
+            method: CheckMethod::Card,
+            source,
+            outcome: Outcome::Answer(Answer {
+                validity: ValidityBody { code: 1, label: "有効".to_owned() },
+                as_of: Some("2026-04-01".to_owned()),
+                coverages: Vec::new(),
+                certificate_validity: Some("valid".to_owned()),
+                medical_information_allowed: true,
+                consent_categories: Some(vec!["checkup".to_owned()]),
+                consent_expires_at: None,
+                card_registered: Some(true),
+            }),
+            notes: vec!["<script>".to_owned()],
+        }
+    }
+
+    #[test]
+    fn a_failure_mode_result_is_bannered_and_a_platform_result_is_not() {
+        let platform = checks(&[check(Source::Platform)]);
+        assert!(!platform.contains("障害時モード"), "{platform}");
+        let fallback = checks(&[check(Source::FailureMode)]);
+        assert!(fallback.contains("id=\"failure-mode\""), "{fallback}");
+        assert!(fallback.contains("障害時モードの結果"), "{fallback}");
+    }
+
+    #[test]
+    fn consent_is_shown_per_category_and_text_is_escaped() {
+        let html = checks(&[check(Source::Platform)]);
+        assert!(html.contains("<td data-consent=\"clinical_drug\">同意なし</td>"), "{html}");
+        assert!(html.contains("<td data-consent=\"checkup\">同意あり</td>"), "{html}");
+        assert!(html.contains("<li>&lt;script&gt;</li>"), "{html}");
+    }
+
+    #[test]
+    fn dates_are_written_in_wareki_when_they_parse() {
+        assert_eq!(wareki("1955-01-02"), "昭和30年1月2日");
+        assert_eq!(wareki("not a date"), "not a date");
+    }
+}
