@@ -393,7 +393,7 @@ async fn pin(State(kiosk): State<Arc<Kiosk>>, Form(form): Form<PinForm>) -> Resp
         Err(ReaderError::WrongPin { tries_left, .. }) => {
             visit.screen = Screen::Pin {
                 message: Some(format!(
-                    "暗証番号が違います。残り{tries_left}回間違えるとロックされます（残り回数 {tries_left}）。"
+                    "暗証番号が違います（残り回数 {tries_left}回）。あと{tries_left}回間違えると、カードがロックされます。"
                 )),
             }
         }

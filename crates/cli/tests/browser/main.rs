@@ -1,11 +1,14 @@
 //! Pages in a real headless Chromium (Debian's `chromium`, installed by
-//! `.ci/run` and `scripts/test.sh`). Each test starts the real `onshi serve`.
+//! `.ci/run` and `scripts/test.sh`). Each test starts the real `onshi serve`;
+//! `kiosk` drives `onshi kiosk` over the DevTools protocol (`cdp`).
 
 use std::path::Path;
 use std::process::Command;
 
+mod cdp;
 #[path = "../common/mod.rs"]
 mod common;
+mod kiosk;
 
 use common::{Server, onshi, run, stderr};
 

@@ -1,0 +1,280 @@
+//! `onshi kiosk` in a real headless Chromium, with the real platform
+//! (`onshi serve` over the demo clinic), the real card emulator (`onshi card
+//! serve`) and the real kiosk process. Every kiosk screen is written as a
+//! PNG into `target/tmp/kiosk-screens/`.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+
+use crate::cdp::{Browser, Page};
+use crate::common::{Server, onshi, run, stderr};
+
+/// The demo's clinic on a running platform: its data directory, client and cards.
+struct Clinic {
+    data_dir: tempfile::TempDir,
+    server: Server,
+    client_id: String,
+    client_secret: String,
+}
+
+impl Clinic {
+    fn start() -> Clinic {
+        let data_dir = tempfile::tempdir().expect("data dir");
+        let out = run(onshi().env("ONSHI_DATA_DIR", data_dir.path()).args(["demo", "--people", "150", "--no-serve"]));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        let env = std::fs::read_to_string(data_dir.path().join("demo/facility-client.env")).expect("client file");
+        let value = |name: &str| {
+            env.lines()
+                .find_map(|line| line.strip_prefix(&format!("{name}=")))
+                .unwrap_or_else(|| panic!("{name} in {env}"))
+                .to_owned()
+        };
+        let server =
+            Server::start_in(&format!("sqlite://{}", data_dir.path().join("onshi.db").display()), data_dir.path(), &[]);
+        Clinic { client_id: value("ONSHI_CLIENT_ID"), client_secret: value("ONSHI_CLIENT_SECRET"), server, data_dir }
+    }
+
+    fn card(&self, n: u32) -> PathBuf {
+        self.data_dir.path().join(format!("demo/cards/card-{n}.json"))
+    }
+
+    /// The categories of the last consent the platform recorded.
+    fn last_consent(&self) -> String {
+        let db = rusqlite::Connection::open_with_flags(
+            self.data_dir.path().join("onshi.db"),
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+        )
+        .expect("open the platform's database");
+        db.query_row("SELECT categories FROM consents ORDER BY consent_id DESC LIMIT 1", [], |row| row.get(0))
+            .expect("a consent recorded")
+    }
+}
+
+/// A spawned process printing `PREFIX…` lines we wait for; killed on drop.
+struct Process {
+    child: Child,
+    lines: Vec<String>,
+}
+
+impl Process {
+    fn start(command: &mut std::process::Command, wanted: &[&str]) -> Process {
+        let mut child = command.stderr(Stdio::piped()).stdout(Stdio::null()).spawn().expect("spawn onshi");
+        let mut reader = BufReader::new(child.stderr.take().expect("stderr"));
+        let mut process = Process { child, lines: Vec::new() };
+        let mut seen = String::new();
+        while !wanted.iter().all(|w| process.lines.iter().any(|l| l.contains(w))) {
+            let mut line = String::new();
+            if reader.read_line(&mut line).expect("read stderr") == 0 {
+                panic!("the process ended before printing {wanted:?}: {seen}");
+            }
+            seen.push_str(&line);
+            process.lines.push(line);
+        }
+        std::thread::spawn(move || std::io::copy(&mut reader, &mut std::io::sink()));
+        process
+    }
+
+    /// The `http://…/` or `tcp://…` address on the line containing `marker`.
+    fn address(&self, marker: &str, scheme: &str) -> String {
+        let line = self.lines.iter().find(|l| l.contains(marker)).expect("the line");
+        let rest = line.split(scheme).nth(1).expect("an address");
+        format!("{scheme}{}", rest.split_whitespace().next().expect("address").trim_end_matches('/'))
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn card_in_reader(file: &Path) -> (Process, String) {
+    let card = Process::start(onshi().args(["card", "serve", "--listen", "127.0.0.1:0"]).arg(file), &["tcp://"]);
+    let target = card.address("tcp://", "tcp://");
+    (card, target)
+}
+
+/// `onshi kiosk` for the clinic with the card at `card`: (process, kiosk URL, reception URL).
+fn kiosk(clinic: &Clinic, card: &str) -> (Process, String, String) {
+    let process = Process::start(
+        onshi().args([
+            "kiosk",
+            "--card",
+            card,
+            "--platform",
+            &format!("http://{}", clinic.server.addr),
+            "--client-id",
+            &clinic.client_id,
+            "--client-secret",
+            &clinic.client_secret,
+            "--listen",
+            "127.0.0.1:0",
+            "--reception",
+            "127.0.0.1:0",
+        ]),
+        &["kiosk screen", "reception page"],
+    );
+    let kiosk = process.address("kiosk screen", "http://");
+    let reception = process.address("reception page", "http://");
+    (process, kiosk, reception)
+}
+
+fn screens_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kiosk-screens");
+    std::fs::create_dir_all(&dir).expect("screenshot dir");
+    dir
+}
+
+fn type_pin(page: &mut Page, pin: &str) {
+    for digit in pin.chars() {
+        page.click(&format!("[data-digit=\"{digit}\"]"));
+    }
+}
+
+#[test]
+fn a_card_check_at_the_kiosk_appears_live_on_the_reception_page_and_the_consent_reaches_the_platform() {
+    let clinic = Clinic::start();
+    let (_card, target) = card_in_reader(&clinic.card(1));
+    let (_kiosk, kiosk_url, reception_url) = kiosk(&clinic, &target);
+    let shots = screens_dir();
+    let browser = Browser::start(1024, 1024);
+
+    let mut reception = browser.page();
+    reception.goto(&format!("{reception_url}/"));
+    assert!(reception.text("#checks").contains("まだ確認はありません"));
+
+    let mut screen = browser.page();
+    screen.goto(&format!("{kiosk_url}/"));
+    screen.screen("waiting");
+    assert_eq!(screen.text("h1"), "マイナンバーカードを置いてください");
+    screen.screenshot(&shots.join("1-card.png"));
+    screen.click("#start");
+    screen.screen("method");
+    assert!(screen.text("main").contains("顔認証"));
+    screen.screenshot(&shots.join("2-method.png"));
+    screen.click("#pin-method");
+    screen.screen("pin");
+    type_pin(&mut screen, "1234");
+    assert_eq!(screen.text("#dots"), "●●●●");
+    screen.screenshot(&shots.join("3-pin.png"));
+    screen.click("#enter");
+    screen.screen("consent-clinical-drug");
+    assert_eq!(screen.text("h1"), "診療・薬剤情報の提供に同意しますか");
+    screen.screenshot(&shots.join("4-consent-clinical-drug.png"));
+    screen.click("#agree");
+    screen.screen("consent-checkup");
+    assert_eq!(screen.text("h1"), "特定健診等情報の提供に同意しますか");
+    screen.screenshot(&shots.join("4-consent-checkup.png"));
+    screen.click("#disagree");
+    screen.screen("done");
+    assert_eq!(screen.text("h1"), "受付が完了しました");
+    let patient = screen.text(".name");
+    assert!(patient.ends_with(" 様") && patient.chars().count() > 3, "{patient}");
+    screen.screenshot(&shots.join("5-done.png"));
+
+    // The reception page was not reloaded: the check arrives by itself.
+    reception.wait_for("document.querySelector('[data-method=card]') !== null", "the card check on reception");
+    let check = reception.text("[data-method=card]");
+    let name = patient.trim_end_matches(" 様");
+    assert!(check.contains(name), "{check}");
+    assert!(check.contains("有効"), "{check}");
+    assert!(check.contains("割"), "the copay: {check}");
+    assert!(reception.eval("document.querySelector('[data-method=card] .kana').innerText.length > 0") == true);
+    assert_eq!(reception.text("[data-consent=clinical_drug]"), "同意あり");
+    assert_eq!(reception.text("[data-consent=checkup]"), "同意なし");
+    reception.screenshot(&shots.join("reception.png"));
+
+    // The choices reached the platform, which recorded them.
+    assert_eq!(clinic.last_consent(), "clinical_drug");
+
+    // The printable view of the check.
+    let id = reception.eval("document.querySelector('[data-method=card]').dataset.checkId");
+    let mut print = browser.page();
+    print.goto(&format!("{reception_url}/checks/{}", id.as_str().expect("an id")));
+    assert!(print.text("main").contains(name));
+    assert!(print.text("h1").contains("オンライン資格確認 結果"));
+
+    // The patient leaves: the kiosk is ready for the next one.
+    screen.click("#reset");
+    screen.screen("waiting");
+
+    // Reception checks the same patient by insured number, from what the card check showed.
+    let coverage = |reception: &mut Page, row: &str| {
+        let expression = format!(
+            "[...document.querySelectorAll('[data-method=card] tr')].find(r => r.querySelector('th')?.innerText === {row:?})?.querySelector('td')?.innerText ?? ''"
+        );
+        reception.eval(&expression).as_str().unwrap_or_default().to_owned()
+    };
+    let insurer = coverage(&mut reception, "保険者");
+    let numbers = coverage(&mut reception, "記号・番号・枝番");
+    let birth = coverage(&mut reception, "生年月日");
+    let insurer = insurer.split_whitespace().next().expect("insurer number");
+    let numbers: Vec<&str> = numbers.split_whitespace().next().expect("numbers").split('・').collect();
+    for (field, value) in [
+        ("insurer_number", insurer),
+        ("symbol", numbers[0]),
+        ("number", numbers[1]),
+        ("branch", numbers[2]),
+        ("birth_date", birth.as_str()),
+    ] {
+        reception.eval(&format!("document.getElementById({field:?}).value = {value:?}"));
+    }
+    reception.click("#number-check");
+    reception.wait_for(
+        "document.readyState === 'complete' && document.querySelector('[data-method=insured-number]') !== null",
+        "the insured-number check",
+    );
+    let check = reception.text("[data-method=insured-number]");
+    assert!(check.contains(name) && check.contains("有効"), "{check}");
+    assert!(check.contains("医療情報の閲覧はできません"), "{check}");
+}
+
+#[test]
+fn a_wrong_pin_shows_the_tries_left_and_a_locked_card_is_sent_to_the_municipality() {
+    let clinic = Clinic::start();
+    let (_card, target) = card_in_reader(&clinic.card(2));
+    let (_kiosk, kiosk_url, reception_url) = kiosk(&clinic, &target);
+    let shots = screens_dir();
+    let browser = Browser::start(1024, 1024);
+    let mut screen = browser.page();
+    screen.goto(&format!("{kiosk_url}/"));
+    screen.click("#start");
+    screen.screen("method");
+    screen.click("#pin-method");
+
+    for tries_left in [2, 1] {
+        screen.screen("pin");
+        type_pin(&mut screen, "9999");
+        screen.click("#enter");
+        screen.wait_for("document.getElementById('pin-message') !== null", "the wrong PIN message");
+        let message = screen.text("#pin-message");
+        assert!(message.contains("暗証番号が違います"), "{message}");
+        assert!(message.contains(&format!("残り回数 {tries_left}")), "{message}");
+        if tries_left == 2 {
+            screen.screenshot(&shots.join("3-pin-wrong.png"));
+        }
+    }
+    type_pin(&mut screen, "9999");
+    screen.click("#enter");
+    screen.screen("refused");
+    assert_eq!(screen.text("h1"), "暗証番号がロックされています");
+    let message = screen.text("#refusal");
+    assert!(message.contains("市区町村の窓口"), "{message}");
+    screen.screenshot(&shots.join("3-pin-locked.png"));
+
+    // Placed again, the locked card is refused before any PIN is asked.
+    screen.click("#reset");
+    screen.screen("waiting");
+    screen.click("#start");
+    screen.screen("refused");
+    assert_eq!(screen.text("h1"), "暗証番号がロックされています");
+
+    // Even the right PIN cannot be tried on a locked card.
+    let mut reception = browser.page();
+    reception.goto(&format!("{reception_url}/"));
+    let check = reception.text("[data-method=card]");
+    assert!(check.contains("資格確認できませんでした"), "{check}");
+    assert!(check.contains("ロック"), "{check}");
+}
