@@ -248,7 +248,11 @@ fn a_wrong_pin_shows_the_tries_left_and_a_locked_card_is_sent_to_the_municipalit
         screen.screen("pin");
         type_pin(&mut screen, "9999");
         screen.click("#enter");
-        screen.wait_for("document.getElementById('pin-message') !== null", "the wrong PIN message");
+        // The PIN screen comes back with the card's count.
+        screen.wait_for(
+            &format!("document.getElementById('pin-message')?.innerText.includes('残り回数 {tries_left}回') === true"),
+            "the tries left",
+        );
         let message = screen.text("#pin-message");
         assert!(message.contains("暗証番号が違います"), "{message}");
         assert!(message.contains(&format!("残り回数 {tries_left}")), "{message}");
@@ -277,4 +281,70 @@ fn a_wrong_pin_shows_the_tries_left_and_a_locked_card_is_sent_to_the_municipalit
     let check = reception.text("[data-method=card]");
     assert!(check.contains("資格確認できませんでした"), "{check}");
     assert!(check.contains("ロック"), "{check}");
+}
+
+#[test]
+fn a_card_not_registered_as_insurance_card_is_registered_on_the_spot() {
+    let clinic = Clinic::start();
+    // A resident of the demo town who gets a card but never registers it.
+    let town = std::fs::read_dir(clinic.data_dir.path())
+        .expect("data dir")
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .find(|path| path.file_name().is_some_and(|n| n.to_string_lossy().starts_with("demo-town-")))
+        .expect("the demo town");
+    let registry = std::fs::read_to_string(town.join("registry.csv")).expect("registry.csv");
+    let resident = registry.lines().last().and_then(|l| l.split(',').next()).expect("a resident").to_owned();
+    let card_file = clinic.data_dir.path().join("unregistered.json");
+    let out = run(onshi()
+        .env("ONSHI_DATA_DIR", clinic.data_dir.path())
+        .args(["card", "issue", "--resident", &resident, "--pin", "1234", "--password", "abc123"])
+        .args(["--support-pin", "5678", "--out"])
+        .arg(&card_file));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (_card, target) = card_in_reader(&card_file);
+    let (_kiosk, kiosk_url, reception_url) = kiosk(&clinic, &target);
+    let browser = Browser::start(1024, 1024);
+    let mut screen = browser.page();
+    let check_in = |screen: &mut Page| {
+        screen.goto(&format!("{kiosk_url}/"));
+        screen.click("#start");
+        screen.screen("method");
+        screen.click("#pin-method");
+        screen.screen("pin");
+        type_pin(screen, "1234");
+        screen.click("#enter");
+        for consent in ["consent-clinical-drug", "consent-checkup"] {
+            screen.screen(consent);
+            screen.click("#agree");
+        }
+    };
+    check_in(&mut screen);
+    screen.screen("register");
+    assert_eq!(screen.text("h1"), "保険証の利用登録がされていません");
+    screen.screenshot(&screens_dir().join("5-register.png"));
+    screen.click("#register-yes");
+    screen.screen("done");
+    assert!(screen.text("main").contains("保険証として利用登録しました"), "{}", screen.text("main"));
+
+    let db = rusqlite::Connection::open_with_flags(
+        clinic.data_dir.path().join("onshi.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open the platform's database");
+    let via: String = db
+        .query_row("SELECT via FROM insurance_registrations WHERE registered = 1 AND via <> 'desk'", [], |row| {
+            row.get(0)
+        })
+        .expect("the registration recorded by the platform");
+    assert_eq!(via, "reader");
+
+    let mut reception = browser.page();
+    reception.goto(&format!("{reception_url}/"));
+    assert!(reception.text("[data-method=card]").contains("この場でマイナ保険証の利用登録をしました"));
+
+    // Next time the card goes straight to the result.
+    screen.click("#reset");
+    check_in(&mut screen);
+    screen.screen("done");
 }
