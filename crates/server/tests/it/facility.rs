@@ -230,6 +230,8 @@ async fn insured_number_checks_name_the_bad_field() {
 async fn a_card_is_registered_at_the_reader_and_a_notice_issued() {
     let c = clinic().await;
     let token = c.token().await;
+    let (_, before) = c.card_check(&token, None).await;
+    assert_eq!(before["card_registered"], false, "the reader offers registration: {before}");
     let (_, challenge) = c.send(Request::post("/jpki/challenges").body(Body::empty()).expect("request")).await;
     let nonce = STANDARD.decode(challenge["challenge"].as_str().expect("challenge")).expect("base64");
     let signature = sign_digest_info(&c.card.jpki.auth.key_pkcs8, &sha256_digest_info(&nonce)).expect("sign");
@@ -244,6 +246,8 @@ async fn a_card_is_registered_at_the_reader_and_a_notice_issued() {
     assert_eq!(answer["notices"].as_array().map(Vec::len), Some(1), "{answer}");
     let (status, answer) = c.post("/facility/registrations", &token, body).await;
     assert_eq!((status, answer["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("challenge_used")));
+    let (_, after) = c.card_check(&token, None).await;
+    assert_eq!(after["card_registered"], true, "{after}");
 }
 
 #[tokio::test]
