@@ -9,6 +9,7 @@ mod connector;
 mod facility;
 mod inspect;
 mod jpki;
+mod kiosk;
 mod members;
 
 use common::{Server, http_get, onshi, run, stderr, stdout};
@@ -83,6 +84,7 @@ fn every_subcommand_has_help() {
         vec!["linkage", "suspended", "--help"],
         vec!["connector", "--help"],
         vec!["reader", "check", "--help"],
+        vec!["kiosk", "--help"],
     ] {
         let out = run(onshi().args(&args));
         assert_eq!(out.status.code(), Some(0), "{args:?}");
