@@ -77,16 +77,26 @@ impl ConsentChoice {
 /// A card check: what the reader sends.
 #[derive(Debug, Clone)]
 pub struct CardQuery {
-    pub challenge_id: String,
     /// The user-authentication certificate, DER.
     pub certificate: Vec<u8>,
-    /// The card's signature over the challenge.
-    pub signature: Vec<u8>,
+    /// How the reader knows the holder is present.
+    pub holder: HolderProof,
     /// `Card` or `Smartphone` (a certificate on a phone, same protocol).
     pub media: Method,
     /// The visit date (today when `None`; a past visit may be asked).
     pub visit_date: Option<Date>,
     pub consent: ConsentChoice,
+}
+
+/// How a reader verified the card's holder.
+#[derive(Debug, Clone)]
+pub enum HolderProof {
+    /// 暗証番号: the card signed the platform's one-time challenge after its PIN.
+    Signature { challenge_id: String, signature: Vec<u8> },
+    /// 顔認証: the facility's reader matched the holder's face with the
+    /// card's photo; the facility, signed in with its client credentials,
+    /// vouches for its reader as the real system trusts a registered terminal.
+    Face,
 }
 
 /// An insured-number check.
@@ -263,13 +273,16 @@ impl Eligibility {
         person: &mut Option<PersonId>,
     ) -> Result<Answer, CheckError> {
         let as_of = Self::as_of(query.visit_date, now)?;
-        let signed_in =
-            self.jpki.sign_in(&query.challenge_id, &query.certificate, &query.signature, now).await.map_err(
-                |e| match e {
-                    SignInError::Store(s) => CheckError::Store(s),
-                    other => CheckError::Card(other),
-                },
-            )?;
+        let signed_in = match &query.holder {
+            HolderProof::Signature { challenge_id, signature } => {
+                self.jpki.sign_in(challenge_id, &query.certificate, signature, now).await
+            }
+            HolderProof::Face => self.jpki.face_verified(&query.certificate, now).await,
+        }
+        .map_err(|e| match e {
+            SignInError::Store(s) => CheckError::Store(s),
+            other => CheckError::Card(other),
+        })?;
         *person = Some(signed_in.person_id);
         let stored = self.store.members_of_person(signed_in.person_id).await?;
         let (usable, held): (Vec<StoredMember>, Vec<StoredMember>) =

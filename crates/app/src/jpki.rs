@@ -555,14 +555,20 @@ impl Jpki {
             ChallengeTake::Used { used_at } => return Err(SignInError::ChallengeUsed { used_at }),
             ChallengeTake::Expired { expired_at } => return Err(SignInError::ChallengeExpired { expired_at }),
         };
-        let verified = self.trust.verify_sign_in(cert_der, &challenge.nonce, signature, now).map_err(|e| match e {
-            VerifyError::Malformed(m) => SignInError::CertificateMalformed(m),
-            VerifyError::UnknownIssuer => SignInError::UnknownIssuer,
-            VerifyError::ForeignCa | VerifyError::BadTrustAnchors(_) => SignInError::ForeignCa,
-            VerifyError::BadSignature => SignInError::BadSignature,
-            VerifyError::NotYetValid { not_before } => SignInError::NotYetValid { not_before },
-            VerifyError::Expired { not_after, .. } => SignInError::Expired { not_after },
-        })?;
+        let verified = self.trust.verify_sign_in(cert_der, &challenge.nonce, signature, now).map_err(verify_error)?;
+        self.signed_in(verified).await
+    }
+
+    /// A user-authentication certificate presented by a reader that
+    /// verified its holder by face (顔認証), so without the card's signature:
+    /// the chain, validity or grace, and the certificate's status, checked
+    /// as for [`Jpki::sign_in`]. Only facilities' readers may use it.
+    pub async fn face_verified(&self, cert_der: &[u8], now: DateTime<Utc>) -> Result<SignedIn, SignInError> {
+        let verified = self.trust.verify_presented(cert_der, now).map_err(verify_error)?;
+        self.signed_in(verified).await
+    }
+
+    async fn signed_in(&self, verified: onshi_pki::Verified) -> Result<SignedIn, SignInError> {
         if verified.kind != IssuingCa::UserAuthentication {
             return Err(SignInError::WrongCertificateKind);
         }
@@ -579,6 +585,17 @@ impl Jpki {
             not_after: verified.not_after,
             validity: verified.validity,
         })
+    }
+}
+
+fn verify_error(error: VerifyError) -> SignInError {
+    match error {
+        VerifyError::Malformed(m) => SignInError::CertificateMalformed(m),
+        VerifyError::UnknownIssuer => SignInError::UnknownIssuer,
+        VerifyError::ForeignCa | VerifyError::BadTrustAnchors(_) => SignInError::ForeignCa,
+        VerifyError::BadSignature => SignInError::BadSignature,
+        VerifyError::NotYetValid { not_before } => SignInError::NotYetValid { not_before },
+        VerifyError::Expired { not_after, .. } => SignInError::Expired { not_after },
     }
 }
 

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use onshi_app::eligibility::{CardQuery, ConsentChoice, Eligibility, Method, NumberQuery};
+use onshi_app::eligibility::{CardQuery, ConsentChoice, Eligibility, HolderProof, Method, NumberQuery};
 use onshi_app::jpki::Jpki;
 use onshi_card::{CardFile, Pins};
 use onshi_domain::eligibility::Validity;
@@ -142,9 +142,8 @@ impl Clinic {
         let signature =
             sign_digest_info(&self.card.jpki.auth.key_pkcs8, &sha256_digest_info(&challenge.nonce)).expect("sign");
         CardQuery {
-            challenge_id: challenge.id,
             certificate: self.card.jpki.auth.certificate.clone(),
-            signature,
+            holder: HolderProof::Signature { challenge_id: challenge.id, signature },
             media: Method::Card,
             visit_date: visit.map(d),
             consent,

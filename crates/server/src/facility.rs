@@ -14,9 +14,15 @@
 //! | route | answers |
 //! | --- | --- |
 //! | `POST /oauth/token` | `grant_type=client_credentials` with the client id and secret (HTTP Basic or form) → a bearer token |
-//! | `POST /facility/eligibility/card` | the reader's signed challenge, the visit date and the consent choices → coverages and verdict |
+//! | `POST /facility/eligibility/card` | the reader's signed challenge (or, after 顔認証 at the reader, the certificate alone), the visit date and the consent choices → coverages and verdict |
 //! | `POST /facility/eligibility/insured-number` | 保険者番号, 記号, 番号, 枝番 (optional), 生年月日, visit date → verdict |
 //! | `POST /facility/registrations` | the reader's signed challenge → the card registered as insurance card (利用登録) on the spot |
+//!
+//! A face-verified check (`verification: face`) carries no signature: the
+//! card's signature needs its PIN, and at a face-recognition reader the
+//! patient types none. The platform then trusts the facility's reader, as
+//! the real system trusts a registered terminal, and checks the
+//! certificate's chain, validity and status as for a signed check.
 //!
 //! Answers carry `validity` (`code` 1–5 of OQSCD006, `name`, `label` in
 //! Japanese). A check that ends without a verdict answers `422` with its
@@ -38,7 +44,7 @@ use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
-use onshi_app::eligibility::{Answer, CardQuery, CheckError, ConsentChoice, Method, NumberQuery};
+use onshi_app::eligibility::{Answer, CardQuery, CheckError, ConsentChoice, HolderProof, Method, NumberQuery};
 use onshi_domain::facility::Facility;
 use onshi_domain::id::FacilityCode;
 use serde::{Deserialize, Serialize};
@@ -273,12 +279,19 @@ fn form_urlencoded(body: &[u8]) -> Vec<(String, String)> {
 /// A card check from the reader.
 #[derive(Debug, Deserialize, ToSchema)]
 pub(crate) struct CardCheckRequest {
-    /// From `POST /jpki/challenges`.
-    challenge_id: String,
+    /// `pin` (default): the card signed the challenge after its PIN; `face`:
+    /// the facility's reader matched the holder's face with the card's
+    /// photo, and sends the certificate alone.
+    #[serde(default)]
+    verification: Option<String>,
+    /// From `POST /jpki/challenges` (`pin` only).
+    #[serde(default)]
+    challenge_id: Option<String>,
     /// The user-authentication certificate, DER in base64.
     certificate: String,
-    /// The card's signature over the challenge, base64.
-    signature: String,
+    /// The card's signature over the challenge, base64 (`pin` only).
+    #[serde(default)]
+    signature: Option<String>,
     /// `card` (default) or `smartphone`.
     #[serde(default)]
     media: Option<String>,
@@ -467,10 +480,20 @@ pub(crate) async fn card_check(
         Some("smartphone") => Method::Smartphone,
         Some(other) => return Err(invalid(format!("media {other:?} is not card or smartphone"))),
     };
+    let holder = match (request.verification.as_deref(), request.challenge_id, request.signature) {
+        (None | Some("pin"), Some(challenge_id), Some(signature)) => {
+            HolderProof::Signature { challenge_id, signature: decode("signature", &signature)? }
+        }
+        (None | Some("pin"), _, _) => return Err(invalid("challenge_id and signature are required".to_owned())),
+        (Some("face"), None, None) => HolderProof::Face,
+        (Some("face"), _, _) => {
+            return Err(invalid("a face verification carries no challenge_id or signature".to_owned()));
+        }
+        (Some(other), _, _) => return Err(invalid(format!("verification {other:?} is not pin or face"))),
+    };
     let query = CardQuery {
-        challenge_id: request.challenge_id,
         certificate: decode("certificate", &request.certificate)?,
-        signature: decode("signature", &request.signature)?,
+        holder,
         media,
         visit_date: request.visit_date.as_deref().map(|v| date_field("visit_date", v)).transpose()?,
         consent: ConsentChoice { clinical_drug: request.consent.clinical_drug, checkup: request.consent.checkup },

@@ -373,3 +373,33 @@ async fn a_client_sending_garbage_is_throttled_and_others_are_not() {
     let (status, body) = c.post("/facility/eligibility/insured-number", &noisy, good.clone()).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
+
+#[tokio::test]
+async fn a_face_verified_check_sends_the_certificate_alone() {
+    let c = clinic().await;
+    let token = c.token().await;
+    let certificate = STANDARD.encode(&c.card.jpki.auth.certificate);
+    let face = serde_json::json!({
+        "verification": "face",
+        "certificate": certificate,
+        "consent": { "clinical_drug": false, "checkup": true },
+    });
+    let (status, body) = c.post("/facility/eligibility/card", &token, face).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["validity"]["code"], 1);
+    assert_eq!(body["consent_categories"], serde_json::json!(["checkup"]));
+
+    let with_signature = serde_json::json!({"verification": "face", "certificate": certificate, "signature": "AAAA"});
+    let (status, body) = c.post("/facility/eligibility/card", &token, with_signature).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{body}");
+    let unsigned = serde_json::json!({"certificate": certificate});
+    let (status, body) = c.post("/facility/eligibility/card", &token, unsigned).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{body}");
+    let foreign = serde_json::json!({"verification": "face", "certificate": STANDARD.encode(b"not a certificate")});
+    let (status, body) = c.post("/facility/eligibility/card", &token, foreign).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("certificate_malformed")),
+        "{body}"
+    );
+}
