@@ -1,8 +1,9 @@
 //! The card's applets as one pure state machine: APDU in, response out.
 //!
-//! Two applications answer, each selected by its AID (ISO/IEC 7816-4 §11.1.1,
-//! SELECT with P1 = `04`): the JPKI applet (公的個人認証AP) and the
-//! 券面事項入力補助AP. Within the selected application, EFs are selected by
+//! Three applications answer, each selected by its AID (ISO/IEC 7816-4 §11.1.1,
+//! SELECT with P1 = `04`): the JPKI applet (公的個人認証AP), the
+//! 券面事項入力補助AP and, for a reader's face verification, the
+//! 券面確認AP with the face photo stand-in. Within the selected application, EFs are selected by
 //! file identifier (P1 = `02`) and then read (READ BINARY, §11.2.3), verified
 //! against (VERIFY, §11.5.6) or used to sign (the JPKI applet's proprietary
 //! `80 2A 00 80` COMPUTE DIGITAL SIGNATURE). The byte values come from
@@ -29,6 +30,8 @@ pub const ATR: [u8; 9] = [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14];
 pub const JPKI_AID: [u8; 10] = [0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
 /// 券面事項入力補助AP.
 pub const SUPPORT_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08];
+/// 券面確認AP: the card's face as printed, including the photo (顔写真).
+pub const VISUAL_AID: [u8; 10] = [0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02];
 /// Content of the JPKI token EF `00 06`: the card's token, NUL-padded to 0x20 bytes.
 pub const TOKEN: &[u8; 14] = b"JPKIAPICCTOKEN";
 
@@ -69,6 +72,7 @@ pub struct Card {
     sink: Box<dyn CounterSink>,
     my_number_ef: Vec<u8>,
     attributes_ef: Vec<u8>,
+    visual_ef: Vec<u8>,
     session: Session,
 }
 
@@ -89,6 +93,7 @@ struct Session {
 enum App {
     Jpki,
     Support,
+    Visual,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,6 +112,8 @@ enum Ef {
     Token,
     MyNumber,
     Attributes,
+    /// 券面確認AP EF `00 02`.
+    Visual,
     Pin(PinId),
     Key(PinId),
 }
@@ -122,6 +129,7 @@ impl Card {
         let sign_key = key(&file.jpki.sign.key_pkcs8, "jpki.sign.key_pkcs8")?;
         let my_number_ef = my_number_ef(&file.support.my_number);
         let attributes_ef = attributes_ef(&file);
+        let visual_ef = visual_ef(&file);
         Ok(Card {
             file,
             auth_key,
@@ -129,6 +137,7 @@ impl Card {
             sink: Box::new(sink),
             my_number_ef,
             attributes_ef,
+            visual_ef,
             session: Session::default(),
         })
     }
@@ -208,6 +217,7 @@ impl Card {
             let app = match command.data {
                 aid if aid == JPKI_AID => App::Jpki,
                 aid if aid == SUPPORT_AID => App::Support,
+                aid if aid == VISUAL_AID => App::Visual,
                 _ => return StatusWord::FILE_NOT_FOUND,
             };
             self.session = Session { app: Some(app), ..Session::default() };
@@ -229,6 +239,7 @@ impl Card {
             (Some(App::Support), 0x0001) => Ef::MyNumber,
             (Some(App::Support), 0x0002) => Ef::Attributes,
             (Some(App::Support), 0x0011) => Ef::Pin(PinId::Support),
+            (Some(App::Visual), 0x0002) => Ef::Visual,
             _ => return StatusWord::FILE_NOT_FOUND,
         };
         self.session.ef = Some(ef);
@@ -256,6 +267,10 @@ impl Card {
             Some(Ef::Token) => (&TOKEN_EF, None),
             Some(Ef::MyNumber) => (&self.my_number_ef, Some(PinId::Support)),
             Some(Ef::Attributes) => (&self.attributes_ef, Some(PinId::Support)),
+            // FIXME(#5): the chip answers only after 照合番号B (birth date,
+            // card expiry year and security code, which a reader reads off
+            // the card's face); the card file does not hold the last two yet.
+            Some(Ef::Visual) => (&self.visual_ef, None),
             Some(Ef::Pin(_) | Ef::Key(_)) => return status(StatusWord::INCOMPATIBLE_FILE),
         };
         if let Some(pin) = needs
@@ -434,6 +449,13 @@ fn attributes_ef(file: &CardFile) -> Vec<u8> {
         body.extend(tlv(&[0xDF, tag], field));
     }
     tlv(&[0x30], &body)
+}
+
+/// 券面確認AP EF `00 02`: a SEQUENCE of the printed face's items (REFERENCE.md
+/// §2: header 33, birth date 34, sex 35, …, photo 39); this card holds the
+/// photo stand-in only, under its tag `DF 27`.
+fn visual_ef(file: &CardFile) -> Vec<u8> {
+    tlv(&[0x30], &tlv(&[0xDF, 0x27], &file.face_photo))
 }
 
 /// A DER tag-length-value with the definite length in its shortest form

@@ -19,7 +19,7 @@ pub mod reader;
 pub mod transport;
 
 pub use apdu::StatusWord;
-pub use applet::{ATR, Card, CounterSink, InMemory, JPKI_AID, SUPPORT_AID, SaveToPath};
+pub use applet::{ATR, Card, CounterSink, InMemory, JPKI_AID, SUPPORT_AID, SaveToPath, VISUAL_AID};
 pub use file::{CardFile, CardFileError, CardIssue, PinSlot, Pins};
 pub use reader::{CardConnection, JpkiSession, ReaderError, sha256_digest_info};
 pub use transport::{LocalReader, connect_vpcd, serve_local};

@@ -15,7 +15,7 @@
 use std::io;
 
 use crate::apdu::StatusWord;
-use crate::applet::JPKI_AID;
+use crate::applet::{JPKI_AID, VISUAL_AID};
 use crate::file::{AUTH_PIN_TRIES, SIGN_PASSWORD_TRIES};
 use crate::transport::LocalReader;
 
@@ -502,7 +502,45 @@ impl JpkiSession {
     /// Reads a certificate EF the way the public clients do: 7 bytes for the
     /// DER header, then the rest in reads of at most 255 bytes, and nothing
     /// of the padding a real card keeps after the certificate.
+    /// The face photo (顔写真) of the 券面確認AP, for a reader's face
+    /// verification. Selecting that application clears every verified PIN;
+    /// the JPKI applet is selected again before this returns.
+    pub async fn read_face_photo(&mut self) -> Result<Vec<u8>, ReaderError> {
+        let what = "券面確認AP face data";
+        let mut apdu = vec![0x00, 0xA4, 0x04, 0x0C, VISUAL_AID.len() as u8];
+        apdu.extend_from_slice(&VISUAL_AID);
+        self.expect_ok(&apdu, "SELECT of the 券面確認AP").await?;
+        let data = self.read_der_ef(0x0002, what).await;
+        let mut apdu = vec![0x00, 0xA4, 0x04, 0x0C, JPKI_AID.len() as u8];
+        apdu.extend_from_slice(&JPKI_AID);
+        self.expect_ok(&apdu, "SELECT of the JPKI applet (公的個人認証AP)").await?;
+        let data = data?;
+        // SEQUENCE { … DF 27 photo … }: walk the items for the photo's tag.
+        let header = data.len() - der_content_len(&data).unwrap_or(0);
+        let mut items = &data[header.min(data.len())..];
+        while items.len() > 2 {
+            let tag_len = if items[0] & 0x1F == 0x1F { 2 } else { 1 };
+            let Some(len) = der_total_len(&items[tag_len - 1..]) else { break };
+            let item_end = tag_len - 1 + len;
+            if item_end > items.len() {
+                break;
+            }
+            let item = &items[..item_end];
+            if item.starts_with(&[0xDF, 0x27]) {
+                let content = der_content_len(&item[1..]).unwrap_or(0);
+                return Ok(item[item.len() - content..].to_vec());
+            }
+            items = &items[item_end..];
+        }
+        Err(ReaderError::NotACertificate { what, detail: "it holds no photo (tag DF 27)".to_owned() })
+    }
+
     async fn read_certificate(&mut self, fid: u16, what: &'static str) -> Result<Vec<u8>, ReaderError> {
+        self.read_der_ef(fid, what).await
+    }
+
+    /// A whole EF holding one DER SEQUENCE.
+    async fn read_der_ef(&mut self, fid: u16, what: &'static str) -> Result<Vec<u8>, ReaderError> {
         self.select_ef(fid, "SELECT of the certificate EF").await?;
         let head = self.read_binary(0, 7, "READ BINARY of the certificate EF").await?;
         let total = match der_total_len(&head) {
@@ -570,6 +608,14 @@ fn status(response: &[u8]) -> StatusWord {
 
 /// Tag, length and value length of a DER element from its first bytes
 /// (X.690 §8.1.2–8.1.3, single-byte tag, definite length).
+/// The content length of the TLV at the start of `tlv` (one-byte tag).
+fn der_content_len(tlv: &[u8]) -> Option<usize> {
+    let total = der_total_len(tlv)?;
+    let first = *tlv.get(1)?;
+    let header = if first < 0x80 { 2 } else { 2 + usize::from(first & 0x7F) };
+    total.checked_sub(header)
+}
+
 fn der_total_len(head: &[u8]) -> Option<usize> {
     let first = *head.get(1)?;
     if first < 0x80 {

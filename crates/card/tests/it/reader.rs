@@ -204,3 +204,19 @@ async fn a_card_without_the_jpki_applet_is_named() {
     assert!(message.contains("JPKI applet") && message.contains("My Number card"), "{message}");
     fake.abort();
 }
+
+#[tokio::test]
+async fn reads_the_face_photo_and_returns_to_the_jpki_applet_with_the_pin_forgotten() {
+    let Issued { card, .. } = issue();
+    let file = card.file().clone();
+    let (target, server) = serve(card).await;
+    let mut session = open(&target).await;
+    session.verify_auth_pin("1234").await.expect("PIN");
+    assert_eq!(session.read_face_photo().await.expect("face photo"), file.face_photo);
+    // The JPKI applet is selected again, and selecting another application
+    // cleared the verified PIN, as on the chip.
+    assert_eq!(session.read_auth_certificate().await.expect("auth certificate"), file.jpki.auth.certificate);
+    let signed = session.sign_with_auth_key(&sha256_digest_info(b"after the photo")).await;
+    assert!(matches!(signed, Err(ReaderError::Card { sw: StatusWord::SECURITY_NOT_SATISFIED, .. })), "{signed:?}");
+    server.abort();
+}
