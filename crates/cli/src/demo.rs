@@ -140,9 +140,13 @@ impl DemoKit {
                  --consent clinical-drug --consent checkup",
                 self.facility_code
             );
-            eprintln!("    onshi kiosk --platform http://{addr} &   # the reception reader and the reception page:");
             eprintln!(
-                "      open http://127.0.0.1:7800/ (the patient: はじめる, 暗証番号 {pin}, consent) and http://127.0.0.1:7801/ (reception)"
+                "    onshi kiosk --platform http://{addr} --camera {} &   # the reader, {holder} before its camera",
+                card.display()
+            );
+            eprintln!(
+                "      open http://127.0.0.1:7800/ (the patient: はじめる, 顔認証 or 暗証番号 {pin}, consent) \
+                 and http://127.0.0.1:7801/ (reception)"
             );
             eprintln!("    onshi connector --platform http://{addr} --dir exchange &   # answers exchange/req/*.xml");
             eprintln!("    onshi report usage --month $(date +%Y-%m)");

@@ -66,6 +66,11 @@ pub(crate) struct KioskArgs {
     /// The visit date sent with every check (default: today in Japan).
     #[arg(long, value_name = "DATE")]
     visit_date: Option<String>,
+    /// The face-recognition camera, simulated: a card file whose holder
+    /// stands in front of it (its face photo stand-in is the face the camera
+    /// sees). Without it, 顔認証 sends the patient to the PIN.
+    #[arg(long, value_name = "CARD FILE")]
+    camera: Option<PathBuf>,
 }
 
 /// How long before its end a certificate's expiry is announced at the reader.
@@ -76,6 +81,8 @@ pub(crate) struct Kiosk {
     card: String,
     api: tokio::sync::Mutex<FacilityApi>,
     visit_date: Option<onshi_domain::Date>,
+    /// The face in front of the simulated camera.
+    camera: Option<Vec<u8>>,
     visit: tokio::sync::Mutex<Visit>,
     reception: std::sync::Mutex<Vec<Check>>,
 }
@@ -86,6 +93,10 @@ struct Visit {
     screen: Screen,
     /// The card, with the PIN verified once the patient authenticated.
     session: Option<JpkiSession>,
+    /// The card's user-authentication certificate, DER.
+    certificate: Vec<u8>,
+    /// The holder was verified by face (no PIN, so the card cannot sign).
+    face: bool,
     /// 診療・薬剤情報, as answered on the first consent screen.
     clinical_drug: bool,
     /// Said on every screen of this visit: the certificate expires soon.
@@ -102,8 +113,10 @@ pub(crate) enum Screen {
     Waiting,
     /// The card could not be read; the patient places it again.
     Unreadable(String),
-    /// 2. 顔認証 or 暗証番号.
-    Method,
+    /// 2. 顔認証 or 暗証番号; `pin` is false for a card issued without PINs.
+    Method {
+        pin: bool,
+    },
     /// 3. The PIN pad, with what the last try said.
     Pin {
         message: Option<String>,
@@ -203,10 +216,19 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: KioskArgs) -> anyhow
         }
         None => None,
     };
+    let camera = match &args.camera {
+        Some(path) => Some(
+            onshi_card::CardFile::load(path)
+                .with_context(|| format!("--camera {}: not a card file", path.display()))?
+                .face_photo,
+        ),
+        None => None,
+    };
     let kiosk = Arc::new(Kiosk {
         card: args.card,
         api: tokio::sync::Mutex::new(FacilityApi::new(&platform, &args.client_id, &args.client_secret)?),
         visit_date,
+        camera,
         visit: tokio::sync::Mutex::new(Visit::default()),
         reception: std::sync::Mutex::new(Vec::new()),
     });
@@ -290,18 +312,24 @@ async fn start(State(kiosk): State<Arc<Kiosk>>) -> Response {
         let connection = CardConnection::connect(&kiosk.card).await?;
         let mut session = JpkiSession::open(connection).await?;
         let certificate = session.read_auth_certificate().await?;
-        let tries_left = session.auth_pin_tries_left().await?;
+        let tries_left = match session.auth_pin_tries_left().await {
+            Ok(tries_left) => Some(tries_left),
+            // 69 84: a card issued without PINs, usable with face verification only.
+            Err(ReaderError::Card { sw: onshi_card::StatusWord(0x69, 0x84), .. }) => None,
+            Err(e) => return Err(e),
+        };
         Ok::<_, ReaderError>((session, certificate, tries_left))
     }
     .await;
     match opened {
         Ok((session, certificate, tries_left)) => {
             visit.expiry_notice = expiry_notice(&certificate, Utc::now());
-            if tries_left == 0 {
+            visit.certificate = certificate;
+            if tries_left == Some(0) {
                 refuse_locked(&kiosk, &mut visit);
             } else {
                 visit.session = Some(session);
-                visit.screen = Screen::Method;
+                visit.screen = Screen::Method { pin: tries_left.is_some() };
             }
         }
         Err(e) => {
@@ -353,18 +381,48 @@ struct MethodForm {
     method: String,
 }
 
-/// 2 → 3.
+/// 2 → 3: the PIN pad, or the face compared with the card's photo (the
+/// camera is simulated; see `--camera`). A face that does not match sends
+/// the patient to the PIN, as a real reader does.
 async fn method(State(kiosk): State<Arc<Kiosk>>, Form(form): Form<MethodForm>) -> Response {
     let mut visit = kiosk.visit.lock().await;
-    if !matches!(visit.screen, Screen::Method) {
+    let Screen::Method { pin: has_pin } = visit.screen else {
+        return to_screen();
+    };
+    let to_pin = |message: &str| {
+        if has_pin {
+            Screen::Pin { message: (!message.is_empty()).then(|| message.to_owned()) }
+        } else {
+            Screen::Refused {
+                title: "本人確認ができませんでした".to_owned(),
+                message: "このカードは暗証番号なしで発行されているため、顔認証でのみ受付できます。                          受付窓口にお声がけください。"
+                    .to_owned(),
+            }
+        }
+    };
+    if form.method != "face" {
+        visit.screen = to_pin("");
         return to_screen();
     }
-    visit.screen = match form.method.as_str() {
-        "face" => Screen::Pin {
-            message: Some("顔認証はこの読み取り機では使えません。暗証番号を入力してください。".to_owned()),
-        },
-        _ => Screen::Pin { message: None },
+    let Some(camera) = kiosk.camera.clone() else {
+        visit.screen = to_pin("顔認証用のカメラが使えません。暗証番号を入力してください。");
+        return to_screen();
     };
+    let Some(session) = visit.session.as_mut() else {
+        visit.screen = Screen::Waiting;
+        return to_screen();
+    };
+    match session.read_face_photo().await {
+        Ok(photo) if photo == camera => {
+            visit.face = true;
+            visit.screen = Screen::ConsentClinicalDrug;
+        }
+        Ok(_) => visit.screen = to_pin("顔が確認できませんでした。暗証番号を入力してください。"),
+        Err(e) => {
+            tracing::warn!(error = %e, "the card's face photo could not be read");
+            visit.screen = to_pin("顔写真を読み取れませんでした。暗証番号を入力してください。");
+        }
+    }
     to_screen()
 }
 
@@ -384,7 +442,11 @@ async fn pin(State(kiosk): State<Arc<Kiosk>>, Form(form): Form<PinForm>) -> Resp
         return to_screen();
     };
     match session.verify_auth_pin(form.pin.trim()).await {
-        Ok(()) => visit.screen = Screen::ConsentClinicalDrug,
+        Ok(()) => match visit.pending.take() {
+            // A face-verified patient who chose to register typed the PIN for it.
+            Some(answer) => register_card(&kiosk, &mut visit, answer).await,
+            None => visit.screen = Screen::ConsentClinicalDrug,
+        },
         Err(ReaderError::BadPinShape { .. }) => {
             visit.screen = Screen::Pin {
                 message: Some("暗証番号は数字4桁です。もう一度入力してください。".to_owned())
@@ -464,30 +526,39 @@ fn unavailable_screen() -> Screen {
 }
 
 async fn card_check(kiosk: &Kiosk, visit: &mut Visit, clinical_drug: bool, checkup: bool) {
-    let Some(session) = visit.session.as_mut() else {
-        visit.screen = Screen::Waiting;
-        return;
-    };
     let mut api = kiosk.api.lock().await;
-    let (challenge_id, certificate, signature) = match signed_challenge(&api, session).await {
-        Ok(signed) => signed,
-        Err(detail) => {
-            tracing::warn!(%detail, "no signed challenge");
-            kiosk.record(
-                CheckMethod::Card,
-                Outcome::Refused { code: "unavailable".to_owned(), message: detail },
-                Vec::new(),
-            );
-            visit.screen = unavailable_screen();
+    let consent = serde_json::json!({ "clinical_drug": clinical_drug, "checkup": checkup });
+    let mut query = if visit.face {
+        serde_json::json!({
+            "verification": "face",
+            "certificate": STANDARD.encode(&visit.certificate),
+            "consent": consent,
+        })
+    } else {
+        let Some(session) = visit.session.as_mut() else {
+            visit.screen = Screen::Waiting;
             return;
-        }
+        };
+        let (challenge_id, certificate, signature) = match signed_challenge(&api, session).await {
+            Ok(signed) => signed,
+            Err(detail) => {
+                tracing::warn!(%detail, "no signed challenge");
+                kiosk.record(
+                    CheckMethod::Card,
+                    Outcome::Refused { code: "unavailable".to_owned(), message: detail },
+                    Vec::new(),
+                );
+                visit.screen = unavailable_screen();
+                return;
+            }
+        };
+        serde_json::json!({
+            "challenge_id": challenge_id,
+            "certificate": STANDARD.encode(&certificate),
+            "signature": STANDARD.encode(&signature),
+            "consent": consent,
+        })
     };
-    let mut query = serde_json::json!({
-        "challenge_id": challenge_id,
-        "certificate": STANDARD.encode(&certificate),
-        "signature": STANDARD.encode(&signature),
-        "consent": { "clinical_drug": clinical_drug, "checkup": checkup },
-    });
     if let Some(date) = kiosk.visit_date {
         query["visit_date"] = onshi_domain::date::iso(date).into();
     }
@@ -533,6 +604,7 @@ fn finish(kiosk: &Kiosk, visit: &mut Visit, answer: platform::Answer, mut lines:
         lines.push(notice.clone());
         notes.push("電子証明書の有効期限が近づいています".to_owned());
     }
+    notes.insert(0, if visit.face { "本人確認: 顔認証" } else { "本人確認: 暗証番号" }.to_owned());
     let name = answer.coverages.first().map(|c| c.name.clone()).unwrap_or_default();
     let valid = answer.validity.code == 1;
     if !valid {
@@ -594,6 +666,20 @@ async fn register(State(kiosk): State<Arc<Kiosk>>, Form(form): Form<RegisterForm
         finish(&kiosk, &mut visit, answer, lines, notes);
         return to_screen();
     }
+    if visit.face {
+        // Registering takes the card's signature, hence its PIN.
+        visit.pending = Some(answer);
+        visit.screen = Screen::Pin {
+            message: Some("利用登録のため、暗証番号を入力してください。".to_owned())
+        };
+        return to_screen();
+    }
+    register_card(&kiosk, &mut visit, answer).await;
+    to_screen()
+}
+
+/// 利用登録 with one more signature by the card (PIN verified), then the result.
+async fn register_card(kiosk: &Kiosk, visit: &mut Visit, answer: platform::Answer) {
     let registered = match visit.session.as_mut() {
         Some(session) => {
             let mut api = kiosk.api.lock().await;
@@ -624,8 +710,7 @@ async fn register(State(kiosk): State<Arc<Kiosk>>, Form(form): Form<RegisterForm
             )
         }
     };
-    finish(&kiosk, &mut visit, answer, lines, notes);
-    to_screen()
+    finish(kiosk, visit, answer, lines, notes);
 }
 
 /// Back to the first screen; the card session ends (the card forgets its PIN).

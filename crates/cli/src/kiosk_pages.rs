@@ -80,14 +80,18 @@ pub(crate) fn kiosk(screen: &Screen, expiry_notice: Option<&str>) -> String {
             );
             "waiting"
         }
-        Screen::Method => {
+        Screen::Method { pin } => {
             body.push_str("<p class=\"step\">2 / 5</p><h1>本人確認の方法を選んでください</h1>");
             notice(&mut body);
             body.push_str(
-                "<form method=\"post\" action=\"/method\" class=\"choices\">\
-                 <button name=\"method\" value=\"face\" id=\"face\">顔認証</button>\
-                 <button name=\"method\" value=\"pin\" id=\"pin-method\">暗証番号</button></form>",
+                "<p>顔認証は、カメラに顔を向けてください。暗証番号は、数字4桁を入力します。</p>\
+                 <form method=\"post\" action=\"/method\" class=\"choices\">\
+                 <button name=\"method\" value=\"face\" id=\"face\">顔認証</button>",
             );
+            if *pin {
+                body.push_str("<button name=\"method\" value=\"pin\" id=\"pin-method\">暗証番号</button>");
+            }
+            body.push_str("</form>");
             "method"
         }
         Screen::Pin { message } => {

@@ -98,22 +98,28 @@ fn card_in_reader(file: &Path) -> (Process, String) {
 
 /// `onshi kiosk` for the clinic with the card at `card`: (process, kiosk URL, reception URL).
 fn kiosk(clinic: &Clinic, card: &str) -> (Process, String, String) {
+    kiosk_with(clinic, card, &[])
+}
+
+fn kiosk_with(clinic: &Clinic, card: &str, extra: &[&str]) -> (Process, String, String) {
     let process = Process::start(
-        onshi().args([
-            "kiosk",
-            "--card",
-            card,
-            "--platform",
-            &format!("http://{}", clinic.server.addr),
-            "--client-id",
-            &clinic.client_id,
-            "--client-secret",
-            &clinic.client_secret,
-            "--listen",
-            "127.0.0.1:0",
-            "--reception",
-            "127.0.0.1:0",
-        ]),
+        onshi()
+            .args([
+                "kiosk",
+                "--card",
+                card,
+                "--platform",
+                &format!("http://{}", clinic.server.addr),
+                "--client-id",
+                &clinic.client_id,
+                "--client-secret",
+                &clinic.client_secret,
+                "--listen",
+                "127.0.0.1:0",
+                "--reception",
+                "127.0.0.1:0",
+            ])
+            .args(extra),
         &["kiosk screen", "reception page"],
     );
     let kiosk = process.address("kiosk screen", "http://");
@@ -240,6 +246,7 @@ fn a_wrong_pin_shows_the_tries_left_and_a_locked_card_is_sent_to_the_municipalit
     let browser = Browser::start(1024, 1024);
     let mut screen = browser.page();
     screen.goto(&format!("{kiosk_url}/"));
+    screen.screen("waiting");
     screen.click("#start");
     screen.screen("method");
     screen.click("#pin-method");
@@ -308,6 +315,7 @@ fn a_card_not_registered_as_insurance_card_is_registered_on_the_spot() {
     let mut screen = browser.page();
     let check_in = |screen: &mut Page| {
         screen.goto(&format!("{kiosk_url}/"));
+        screen.screen("waiting");
         screen.click("#start");
         screen.screen("method");
         screen.click("#pin-method");
@@ -347,4 +355,49 @@ fn a_card_not_registered_as_insurance_card_is_registered_on_the_spot() {
     screen.click("#reset");
     check_in(&mut screen);
     screen.screen("done");
+}
+
+#[test]
+fn face_verification_compares_the_camera_with_the_card_photo_and_falls_back_to_the_pin() {
+    let clinic = Clinic::start();
+    let browser = Browser::start(1024, 1024);
+    {
+        // The holder of card 1 in front of the camera, card 1 on the reader.
+        let (_card, target) = card_in_reader(&clinic.card(1));
+        let camera = clinic.card(1).display().to_string();
+        let (_kiosk, kiosk_url, reception_url) = kiosk_with(&clinic, &target, &["--camera", &camera]);
+        let mut screen = browser.page();
+        screen.goto(&format!("{kiosk_url}/"));
+        screen.screen("waiting");
+        screen.click("#start");
+        screen.screen("method");
+        screen.click("#face");
+        // No PIN: straight to the consent.
+        screen.screen("consent-clinical-drug");
+        screen.click("#disagree");
+        screen.screen("consent-checkup");
+        screen.click("#agree");
+        screen.screen("done");
+        assert_eq!(clinic.last_consent(), "checkup");
+        let mut reception = browser.page();
+        reception.goto(&format!("{reception_url}/"));
+        let check = reception.text("[data-method=card]");
+        assert!(check.contains("本人確認: 顔認証") && check.contains("有効"), "{check}");
+    }
+    // Someone else's face (card 2's holder) in front of card 3.
+    let (_card, target) = card_in_reader(&clinic.card(3));
+    let camera = clinic.card(2).display().to_string();
+    let (_kiosk, kiosk_url, _) = kiosk_with(&clinic, &target, &["--camera", &camera]);
+    let mut screen = browser.page();
+    screen.goto(&format!("{kiosk_url}/"));
+    screen.screen("waiting");
+    screen.click("#start");
+    screen.screen("method");
+    screen.click("#face");
+    screen.screen("pin");
+    assert!(screen.text("#pin-message").contains("顔が確認できませんでした"), "{}", screen.text("main"));
+    screen.screenshot(&screens_dir().join("3-face-mismatch.png"));
+    type_pin(&mut screen, "1234");
+    screen.click("#enter");
+    screen.screen("consent-clinical-drug");
 }
