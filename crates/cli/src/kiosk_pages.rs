@@ -376,16 +376,24 @@ fn coverage_details(out: &mut String, c: &CoverageBody) {
     if let Some(lost) = &c.lost_on {
         let _ = write!(out, "<tr><th>資格喪失日</th><td>{}</td></tr>", escape(&wareki(lost)));
     }
-    if let Some(category) = &c.limit_category {
-        let _ = write!(out, "<tr><th>限度額適用区分</th><td class=\"limit\">{}</td></tr>", escape(category));
+    if let Some(reason) = &c.loss_reason {
+        let _ = write!(out, "<tr><th>資格喪失事由</th><td>{}</td></tr>", escape(&reason.name));
     }
-    for subsidy in &c.subsidies {
+    if let Some(limit) = &c.limit {
         let _ = write!(
             out,
-            "<tr><th>公費</th><td class=\"subsidy\">{} 公費負担者番号 {} 受給者番号 {}</td></tr>",
-            escape(subsidy.name.as_deref().unwrap_or("")),
-            escape(&subsidy.payer_number),
-            escape(subsidy.recipient_number.as_deref().unwrap_or("—")),
+            "<tr><th>限度額適用区分</th><td class=\"limit\">{} （{}、{}まで）</td></tr>",
+            escape(&limit.category.name),
+            escape(&limit.kind.name),
+            escape(&wareki(&limit.valid_until)),
+        );
+    }
+    if let Some(elderly) = &c.elderly {
+        let _ = write!(
+            out,
+            "<tr><th>高齢受給者証</th><td class=\"elderly\">{}割 （{}まで）</td></tr>",
+            elderly.copay_ratio,
+            escape(&wareki(&elderly.valid_until)),
         );
     }
     out.push_str("</table></div>");
@@ -427,7 +435,7 @@ mod tests {
             outcome: Outcome::Answer(Answer {
                 validity: ValidityBody { code: 1, label: "有効".to_owned() },
                 as_of: Some("2026-04-01".to_owned()),
-                coverages: Vec::new(),
+                coverages: vec![coverage()],
                 certificate_validity: Some("valid".to_owned()),
                 medical_information_allowed: true,
                 consent_categories: Some(vec!["checkup".to_owned()]),
@@ -436,6 +444,45 @@ mod tests {
             }),
             notes: vec!["<script>".to_owned()],
         }
+    }
+
+    fn coverage() -> CoverageBody {
+        use crate::platform::{CodeBody, ElderlyBody, LimitBody};
+        CoverageBody {
+            insurer_number: "39130010".to_owned(),
+            insurer_name: "東京都後期高齢者医療広域連合".to_owned(),
+            symbol: "".to_owned(),
+            number: "12345678".to_owned(),
+            branch: "00".to_owned(),
+            relationship: 1,
+            name: "山田　花子".to_owned(),
+            name_kana: "ヤマダ　ハナコ".to_owned(),
+            birth_date: "1950-02-03".to_owned(),
+            sex: 2,
+            address: "東京都八王子市".to_owned(),
+            acquired_on: "2015-02-03".to_owned(),
+            lost_on: None,
+            copay_ratio: 1,
+            loss_reason: None,
+            limit: Some(LimitBody {
+                kind: CodeBody { name: "限度額適用認定証".to_owned() },
+                category: CodeBody { name: "現役並みⅡ".to_owned() },
+                valid_until: "2027-07-31".to_owned(),
+            }),
+            elderly: Some(ElderlyBody { copay_ratio: 2, valid_until: "2027-07-31".to_owned() }),
+        }
+    }
+
+    #[test]
+    fn the_coverage_shows_the_limit_category_and_the_elderly_certificate_when_answered() {
+        let html = checks(&[check(Source::Platform)]);
+        assert!(
+            html.contains("<span class=\"name\">山田　花子</span> <span class=\"kana\">ヤマダ　ハナコ</span>"),
+            "{html}"
+        );
+        assert!(html.contains("<td class=\"copay\">1割</td>"), "{html}");
+        assert!(html.contains("<td class=\"limit\">現役並みⅡ （限度額適用認定証、令和9年7月31日まで）</td>"), "{html}");
+        assert!(html.contains("<td class=\"elderly\">2割 （令和9年7月31日まで）</td>"), "{html}");
     }
 
     #[test]

@@ -234,24 +234,36 @@ pub(crate) struct CoverageBody {
     #[serde(default)]
     pub(crate) lost_on: Option<String>,
     pub(crate) copay_ratio: u8,
-    /// 限度額適用認定の区分, when the platform sends one.
+    /// 資格喪失事由, with 資格喪失日.
     #[serde(default)]
-    pub(crate) limit_category: Option<String>,
-    /// 公費負担医療・地方単独医療費助成, when the platform sends them.
+    pub(crate) loss_reason: Option<CodeBody>,
+    /// 限度額適用認定証関連情報, when the member has one.
     #[serde(default)]
-    pub(crate) subsidies: Vec<SubsidyBody>,
+    pub(crate) limit: Option<LimitBody>,
+    /// 高齢受給者証, when the member has one.
+    #[serde(default)]
+    pub(crate) elderly: Option<ElderlyBody>,
 }
 
-/// A public or local subsidy returned with a coverage.
+/// A coded value by its Japanese name (e.g. 適用区分 現役並みⅢ; the code is not shown).
 #[derive(Debug, Clone, Deserialize)]
-pub(crate) struct SubsidyBody {
-    /// 公費負担者番号 (8 digits).
-    pub(crate) payer_number: String,
-    /// 受給者番号 (7 digits).
-    #[serde(default)]
-    pub(crate) recipient_number: Option<String>,
-    #[serde(default)]
-    pub(crate) name: Option<String>,
+pub(crate) struct CodeBody {
+    pub(crate) name: String,
+}
+
+/// 限度額適用認定証: 証区分, 適用区分 (OQSCD012) and validity.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct LimitBody {
+    pub(crate) kind: CodeBody,
+    pub(crate) category: CodeBody,
+    pub(crate) valid_until: String,
+}
+
+/// 高齢受給者証: its copay and validity.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct ElderlyBody {
+    pub(crate) copay_ratio: u8,
+    pub(crate) valid_until: String,
 }
 
 #[cfg(test)]
