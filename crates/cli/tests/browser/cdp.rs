@@ -29,7 +29,7 @@ impl Browser {
     pub(crate) fn start(width: u32, height: u32) -> Browser {
         let chromium = std::env::var("ONSHI_TEST_CHROMIUM").unwrap_or_else(|_| "chromium".to_owned());
         let profile = tempfile::tempdir().expect("profile dir");
-        let mut child = Command::new(&chromium)
+        let child = Command::new(&chromium)
             .args([
                 "--headless",
                 "--no-sandbox",
@@ -55,20 +55,22 @@ impl Browser {
             .unwrap_or_else(|e| {
                 panic!("cannot run {chromium}: {e}; install it with `apt-get install chromium` (scripts/test.sh does)")
             });
-        let mut lines = BufReader::new(child.stderr.take().expect("stderr"));
+        // From here on the guard kills and reaps Chromium on every path.
+        let mut browser = Browser { child, devtools: String::new(), browser_path: String::new(), _profile: profile };
+        let mut lines = BufReader::new(browser.child.stderr.take().expect("stderr"));
         let mut seen = String::new();
         loop {
             let mut line = String::new();
             if lines.read_line(&mut line).expect("read chromium's stderr") == 0 {
-                let _ = child.kill();
                 panic!("chromium printed no DevTools address: {seen}");
             }
             seen.push_str(&line);
             if let Some(url) = line.trim().strip_prefix("DevTools listening on ws://") {
                 let (host, path) = url.split_once('/').expect("ws://HOST:PORT/PATH");
-                let (devtools, browser_path) = (host.to_owned(), format!("/{path}"));
+                browser.devtools = host.to_owned();
+                browser.browser_path = format!("/{path}");
                 std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
-                return Browser { child, devtools, browser_path, _profile: profile };
+                return browser;
             }
         }
     }
