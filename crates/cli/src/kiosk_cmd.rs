@@ -53,7 +53,14 @@ pub(crate) struct KioskArgs {
     platform: Option<String>,
     #[arg(long, env = "ONSHI_CLIENT_ID", value_name = "ID")]
     client_id: String,
-    #[arg(long, env = "ONSHI_CLIENT_SECRET", hide_env_values = true, value_name = "SECRET")]
+    /// The client secret (it may begin with `-`). Also `ONSHI_CLIENT_SECRET`.
+    #[arg(
+        long,
+        env = "ONSHI_CLIENT_SECRET",
+        hide_env_values = true,
+        allow_hyphen_values = true,
+        value_name = "SECRET"
+    )]
     client_secret: String,
     /// Where the kiosk screen is served; a loopback address only, since the
     /// PIN is typed on it (port 0 picks a free port).

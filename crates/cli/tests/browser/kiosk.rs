@@ -112,8 +112,8 @@ fn kiosk_with(clinic: &Clinic, card: &str, extra: &[&str]) -> (Process, String, 
                 &format!("http://{}", clinic.server.addr),
                 "--client-id",
                 &clinic.client_id,
-                "--client-secret",
-                &clinic.client_secret,
+                // `=`: a random secret may begin with `-`.
+                &format!("--client-secret={}", clinic.client_secret),
                 "--listen",
                 "127.0.0.1:0",
                 "--reception",
@@ -353,6 +353,7 @@ fn a_card_not_registered_as_insurance_card_is_registered_on_the_spot() {
 
     // Next time the card goes straight to the result.
     screen.click("#reset");
+    screen.screen("waiting");
     check_in(&mut screen);
     screen.screen("done");
 }
