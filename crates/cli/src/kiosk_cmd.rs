@@ -14,6 +14,13 @@
 //!   finished check, live, a printable view of each, and the manual check by
 //!   insured number (資格確認書 or a paper card).
 //!
+//! Face verification (顔認証) is simulated: the camera is a card file
+//! (`--camera`) whose holder stands before it, and the reader compares that
+//! face stand-in with the photo it reads from the card's 券面確認AP. A match
+//! checks eligibility without a PIN, so without the card's signature: the
+//! certificate alone goes to the platform (`verification: face`), which
+//! trusts the facility's reader as the real system trusts its terminal.
+//!
 //! Patient data stays at the clinic: the checks live in this process's
 //! memory and are gone when it stops, as the real terminal's screen is.
 //! The reader serves one patient at a time: the visit under way is one

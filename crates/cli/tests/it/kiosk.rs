@@ -16,9 +16,15 @@ struct Kiosk {
 
 impl Kiosk {
     fn start(card: &str, platform: &str) -> Kiosk {
+        Kiosk::start_with(card, platform, "not-needed")
+    }
+
+    /// With the demo clinic's client (`fc-demo`) and its secret.
+    fn start_with(card: &str, platform: &str, secret: &str) -> Kiosk {
         let mut child = onshi()
             .args(["kiosk", "--card", card, "--platform", platform, "--client-id", "fc-demo"])
-            .args(["--client-secret", "not-needed", "--listen", "127.0.0.1:0", "--reception", "127.0.0.1:0"])
+            .arg(format!("--client-secret={secret}"))
+            .args(["--listen", "127.0.0.1:0", "--reception", "127.0.0.1:0"])
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -96,4 +102,34 @@ fn an_unreachable_platform_sends_the_patient_to_the_desk_and_tells_reception() {
     let checks = http_get(&kiosk.reception, "/checks");
     assert!(checks.contains("資格確認できませんでした（unavailable）"), "{checks}");
     assert!(checks.contains("cannot be reached"), "{checks}");
+}
+
+#[test]
+fn a_suspended_card_is_refused_with_the_platform_reason_and_reception_sees_it() {
+    let dir = tempfile::tempdir().expect("data dir");
+    let out = run(onshi().env("ONSHI_DATA_DIR", dir.path()).args(["demo", "--people", "120", "--no-serve"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let card_file = dir.path().join("demo/cards/card-2.json");
+    let card: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&card_file).expect("card file")).expect("JSON");
+    let serial = card["serial"].as_str().expect("serial");
+    let out = run(onshi().env("ONSHI_DATA_DIR", dir.path()).args(["card", "suspend", serial]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let client = std::fs::read_to_string(dir.path().join("demo/facility-client.env")).expect("client");
+    let secret = client.lines().find_map(|l| l.strip_prefix("ONSHI_CLIENT_SECRET=")).expect("secret");
+
+    let db = format!("sqlite://{}", dir.path().join("onshi.db").display());
+    let server = crate::common::Server::start_in(&db, dir.path(), &[]);
+    let card = CardProcess::start(&card_file);
+    let kiosk = Kiosk::start_with(&card.target, &format!("http://{}", server.addr), secret);
+    kiosk.post("/start", "");
+    kiosk.post("/method", "method=pin");
+    kiosk.post("/pin", "pin=1234");
+    kiosk.post("/consent", "choice=yes");
+    kiosk.post("/consent", "choice=yes");
+    let screen = kiosk.screen();
+    assert!(screen.contains("data-screen=\"refused\""), "{screen}");
+    assert!(screen.contains("このカードは一時停止されています"), "{screen}");
+    let checks = http_get(&kiosk.reception, "/checks");
+    assert!(checks.contains("資格確認できませんでした（certificate_suspended）"), "{checks}");
 }
