@@ -796,3 +796,41 @@ async fn number_check(State(kiosk): State<Arc<Kiosk>>, Form(form): Form<NumberFo
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{NaiveDate, TimeZone as _};
+    use onshi_pki::{Authority, Holder, StatusUrls};
+
+    use super::*;
+
+    /// A user-authentication certificate of a holder born on `birth`,
+    /// issued at `issued` (valid to the 5th birthday after issue).
+    fn certificate(birth: NaiveDate, issued: DateTime<Utc>) -> Vec<u8> {
+        let authority = Authority::create(issued).expect("authority");
+        let holder = Holder {
+            name: "山田　花子".to_owned(),
+            name_substitute: None,
+            sex: onshi_domain::person::Sex::Female,
+            birth_date: birth,
+            address: "東京都八王子市元本郷町三丁目24番1号".to_owned(),
+            address_substitute: None,
+        };
+        let urls = StatusUrls { ocsp: "http://127.0.0.1/ocsp".to_owned(), crl: "http://127.0.0.1/crl".to_owned() };
+        authority.issue(&holder, issued, &urls, &urls).expect("issue").user_authentication.cert_der
+    }
+
+    #[test]
+    fn the_certificate_end_is_announced_in_its_last_90_days_only() {
+        let birth = NaiveDate::from_ymd_opt(1950, 6, 15).expect("date");
+        let issued = Utc.with_ymd_and_hms(2021, 7, 1, 0, 0, 0).single().expect("time");
+        // Valid to the 5th birthday after issue: 2026-06-15, end of day in Japan.
+        let der = certificate(birth, issued);
+        let at = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 3, 0, 0).single().expect("time");
+        assert_eq!(expiry_notice(&der, at(2026, 3, 1)), None, "106 days before");
+        let notice = expiry_notice(&der, at(2026, 3, 20)).expect("87 days before");
+        assert!(notice.contains("有効期限が近づいています（2026年6月15日まで）"), "{notice}");
+        assert_eq!(expiry_notice(&der, at(2026, 6, 16)), None, "expired: the platform's answer says so");
+        assert_eq!(expiry_notice(b"not a certificate", at(2026, 3, 20)), None);
+    }
+}
