@@ -7,6 +7,7 @@ use crate::fixture;
 
 const SELECT_JPKI: &str = "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
 const SELECT_SUPPORT: &str = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08";
+const SELECT_VISUAL: &str = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 02";
 
 #[test]
 fn class_instruction_and_length_errors() {
@@ -38,8 +39,11 @@ fn select() {
         &[
             ("00 A4 02 0C 02 00 0A", "6A 82"),
             ("00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 02", "6A 82"),
-            // 券面確認AP exists on the real card but not here.
-            ("00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 02", "6A 82"),
+            // 券面確認AP: its data EF (the face photo stand-in) and nothing else.
+            (SELECT_VISUAL, "90 00"),
+            ("00 A4 02 0C 02 00 02", "90 00"),
+            ("00 A4 02 0C 02 00 01", "6A 82"),
+            ("00 A4 02 0C 02 00 13", "6A 82"),
             (SELECT_JPKI, "90 00"),
             ("00 A4 02 0C 02 00 0A", "90 00"),
             ("00 A4 02 0C 02 00 0B", "90 00"),
@@ -211,4 +215,21 @@ fn card_without_pin_only_shows_its_certificate() {
     );
     let certificate = crate::client::read_auth_certificate(&mut card).expect("no PIN needed");
     assert_eq!(certificate, fixture::keys().auth.certificate);
+}
+
+#[test]
+fn the_visual_ap_serves_the_face_photo_stand_in() {
+    // The fixture's photo stand-in is "face": SEQUENCE { DF 27 "face" }.
+    check(
+        &mut fixture::card(),
+        &[
+            (SELECT_VISUAL, "90 00"),
+            ("00 A4 02 0C 02 00 02", "90 00"),
+            ("00 B0 00 00 00", "30 07 DF 27 04 66 61 63 65 90 00"),
+            ("00 B0 00 00 04", "30 07 DF 27 90 00"),
+            ("00 B0 00 09 01", "6B 00"),
+            // Selecting it left the JPKI applet: its EFs are not here.
+            ("00 A4 02 0C 02 00 17", "6A 82"),
+        ],
+    );
 }
