@@ -47,7 +47,11 @@ use clap::Args;
 use onshi_domain::date::time_in_japan;
 use onshi_domain::id::FacilityCode;
 use onshi_domain::person::{CopayRatio, Relationship, Sex};
-use onshi_oqs::codes::{ConsentFlag, InsuredCardClassification, QualificationValidity};
+use onshi_oqs::answer::{ElderlyRecipient, LimitCertificate};
+use onshi_oqs::codes::{
+    ConsentFlag, InsuredCardClassification, LimitCategory, LimitCertificateClassification, QualificationValidity,
+    ReasonOfLoss,
+};
 use onshi_oqs::files::{ExchangeDir, is_request_file, read_limited, response_file_name, write_atomically};
 use onshi_oqs::{
     DecodeError, EligibilityAnswer, EligibilityRequest, EligibilityResponse, MAX_REQUEST_BYTES, QualificationResult,
@@ -71,7 +75,13 @@ pub(crate) struct ConnectorArgs {
     platform: Option<String>,
     #[arg(long, env = "ONSHI_CLIENT_ID", value_name = "ID")]
     client_id: String,
-    #[arg(long, env = "ONSHI_CLIENT_SECRET", hide_env_values = true, value_name = "SECRET")]
+    #[arg(
+        long,
+        env = "ONSHI_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET",
+        allow_hyphen_values = true
+    )]
     client_secret: String,
     /// This facility's 医療機関コード: a request naming another one is
     /// answered with an error. Without it, any code is accepted.
@@ -472,5 +482,37 @@ fn qualification(c: &platform::CoverageBody) -> Result<QualificationResult, Stri
     r.lost_on = c.lost_on.as_deref().map(|d| date("lost_on", d)).transpose()?;
     r.copay_ratio =
         Some(CopayRatio::new(c.copay_ratio).ok_or_else(|| bad("copay_ratio", c.copay_ratio, "is not 1, 2 or 3"))?);
+    let optional_date = |field: &str, value: &Option<String>| value.as_deref().map(|v| date(field, v)).transpose();
+    if let Some(reason) = &c.loss_reason {
+        r.reason_of_loss = Some(
+            ReasonOfLoss::from_code(&reason.code)
+                .ok_or_else(|| bad("loss_reason.code", &reason.code, "is not 01, 02, 03 or 99"))?,
+        );
+    }
+    if let Some(limit) = &c.limit {
+        r.limit_certificate = Some(LimitCertificate {
+            classification: LimitCertificateClassification::from_code(&limit.kind.code)
+                .ok_or_else(|| bad("limit.kind.code", &limit.kind.code, "is not 01, 02 or 03"))?,
+            category: Some(
+                LimitCategory::from_code(&limit.category.code)
+                    .ok_or_else(|| bad("limit.category.code", &limit.category.code, "is not a code of OQSCD012"))?,
+            ),
+            issued_on: optional_date("limit.issued_on", &limit.issued_on)?,
+            valid_from: optional_date("limit.valid_from", &limit.valid_from)?,
+            valid_until: Some(date("limit.valid_until", &limit.valid_until)?),
+            long_term_on: None,
+        });
+    }
+    if let Some(elderly) = &c.elderly {
+        r.elderly_recipient = Some(ElderlyRecipient {
+            issued_on: optional_date("elderly.issued_on", &elderly.issued_on)?,
+            valid_from: optional_date("elderly.valid_from", &elderly.valid_from)?,
+            valid_until: Some(date("elderly.valid_until", &elderly.valid_until)?),
+            copay_ratio: Some(
+                CopayRatio::new(elderly.copay_ratio)
+                    .ok_or_else(|| bad("elderly.copay_ratio", elderly.copay_ratio, "is not 1, 2 or 3"))?,
+            ),
+        });
+    }
     Ok(r)
 }

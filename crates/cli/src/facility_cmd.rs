@@ -43,7 +43,13 @@ pub(crate) struct CheckNumberArgs {
     platform: Option<String>,
     #[arg(long, env = "ONSHI_CLIENT_ID", value_name = "ID")]
     client_id: String,
-    #[arg(long, env = "ONSHI_CLIENT_SECRET", hide_env_values = true, value_name = "SECRET")]
+    #[arg(
+        long,
+        env = "ONSHI_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET",
+        allow_hyphen_values = true
+    )]
     client_secret: String,
     /// 保険者番号.
     #[arg(long)]

@@ -245,9 +245,11 @@ pub(crate) struct CoverageBody {
     pub(crate) elderly: Option<ElderlyBody>,
 }
 
-/// A coded value by its Japanese name (e.g. 適用区分 現役並みⅢ; the code is not shown).
+/// A coded value: its code (e.g. 適用区分 `B01`) and Japanese name (現役並みⅢ).
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct CodeBody {
+    #[serde(default)]
+    pub(crate) code: String,
     pub(crate) name: String,
 }
 
@@ -256,6 +258,10 @@ pub(crate) struct CodeBody {
 pub(crate) struct LimitBody {
     pub(crate) kind: CodeBody,
     pub(crate) category: CodeBody,
+    #[serde(default)]
+    pub(crate) issued_on: Option<String>,
+    #[serde(default)]
+    pub(crate) valid_from: Option<String>,
     pub(crate) valid_until: String,
 }
 
@@ -263,6 +269,10 @@ pub(crate) struct LimitBody {
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct ElderlyBody {
     pub(crate) copay_ratio: u8,
+    #[serde(default)]
+    pub(crate) issued_on: Option<String>,
+    #[serde(default)]
+    pub(crate) valid_from: Option<String>,
     pub(crate) valid_until: String,
 }
 

@@ -64,7 +64,13 @@ pub(crate) struct CheckArgs {
     platform: Option<String>,
     #[arg(long, env = "ONSHI_CLIENT_ID", value_name = "ID")]
     client_id: String,
-    #[arg(long, env = "ONSHI_CLIENT_SECRET", hide_env_values = true, value_name = "SECRET")]
+    #[arg(
+        long,
+        env = "ONSHI_CLIENT_SECRET",
+        hide_env_values = true,
+        value_name = "SECRET",
+        allow_hyphen_values = true
+    )]
     client_secret: String,
     /// The 4-digit PIN, as for `sign-in`. Also `ONSHI_PIN`.
     #[arg(long, env = "ONSHI_PIN", hide_env_values = true, value_name = "PIN")]

@@ -538,3 +538,70 @@ fn a_card_check_is_written_as_the_terminals_card_check_file() {
     drop(card);
     drop(server);
 }
+
+/// What an insurer records on a member — a 限度額適用認定証 (`onshi members
+/// change`) and a 資格喪失 with its 喪失事由 (`onshi members lose`) — reaches
+/// the answer file with the terminal's elements and codes.
+#[test]
+fn the_answer_file_carries_the_limit_certificate_and_the_reason_of_loss() {
+    use onshi_oqs::codes::{LimitCategory, LimitCertificateClassification, ReasonOfLoss};
+    let clinic = Clinic::new();
+    let member = clinic.member(8, false).to_vec();
+    let key = |command: &str| {
+        let mut c = onshi();
+        c.args(["members", command, "--insurer", &member[0], "--symbol", &member[1], "--number", &member[2]])
+            .args(["--branch", &member[3], "--db", &clinic.db]);
+        c
+    };
+    let today = chrono::Utc::now() + chrono::TimeDelta::hours(9);
+    let birth_year: i32 = member[6][..4].parse().expect("birth year");
+    let seventy = birth_year + 70 <= chrono::Datelike::year(&today.date_naive()) - 1;
+    let (category, code) = if seventy { ("B04", LimitCategory::B04) } else { ("A03", LimitCategory::A03) };
+    let from = member[12].clone();
+    let out = run(key("change").args(["--limit-kind", "01", "--limit-category", category]).args([
+        "--limit-issued-on",
+        &from,
+        "--limit-valid-from",
+        &from,
+        "--limit-valid-until",
+        "2027-07-31",
+    ]));
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    let lost_on = today.format("%Y-%m-%d").to_string();
+    let out = run(key("lose").args(["--lost-on", &lost_on, "--reason", "03"]));
+    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+
+    let server = clinic.server(&[]);
+    let exchange = clinic.dir.path().join("oqs");
+    std::fs::create_dir_all(exchange.join("req")).expect("req");
+    let connector = Connector::start(&clinic, &exchange, &format!("http://{}", server.addr), &clinic.client_secret);
+    drop_request(
+        &exchange,
+        "OQSsiquc01req_loss.xml",
+        request_for(&clinic, &member, "LOSS01", &member[0], &member[3]).as_bytes(),
+    );
+    let answer = wait_answer(&exchange, "OQSsiquc01res_loss.xml");
+    let response = parsed(&answer);
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        matches!(
+            response.answer.validity,
+            Some(QualificationValidity::Invalid | QualificationValidity::InvalidNewerExists)
+        ),
+        "lost today: {text}"
+    );
+    let result = &response.answer.results[0];
+    assert_eq!(result.reason_of_loss, Some(ReasonOfLoss::OtherInsurance), "{text}");
+    assert_eq!(result.lost_on.map(|d| d.format("%Y-%m-%d").to_string()), Some(lost_on.clone()), "{text}");
+    let limit = result.limit_certificate.as_ref().expect("the limit certificate");
+    assert_eq!(limit.classification, LimitCertificateClassification::Limit, "{text}");
+    assert_eq!(limit.category, Some(code), "{text}");
+    assert_eq!(
+        limit.valid_until,
+        today.date_naive().pred_opt(),
+        "the certificate ends the day before the loss: {text}"
+    );
+    assert!(text.contains("<ReasonOfLoss>03</ReasonOfLoss>"), "{text}");
+    assert!(text.contains(&format!("<LimitApplicationCertificateClassificationFlag>{category}<")), "{text}");
+    drop(connector);
+}

@@ -83,6 +83,9 @@ fn a_registered_client_checks_eligibility_by_insured_number() {
     let wrong = check("not-the-secret");
     assert_eq!(wrong.status.code(), Some(1));
     assert!(stderr(&wrong).contains("invalid_client"), "{}", stderr(&wrong));
+    // Secrets are base64url and may start with '-': taken as the value, not a flag.
+    let dashed = check("-not-the-secret");
+    assert!(stderr(&dashed).contains("invalid_client"), "{}", stderr(&dashed));
 
     drop(server);
 
