@@ -465,11 +465,18 @@ mod tests {
             copay_ratio: 1,
             loss_reason: None,
             limit: Some(LimitBody {
-                kind: CodeBody { name: "限度額適用認定証".to_owned() },
-                category: CodeBody { name: "現役並みⅡ".to_owned() },
+                kind: CodeBody { code: "01".to_owned(), name: "限度額適用認定証".to_owned() },
+                category: CodeBody { code: "B02".to_owned(), name: "現役並みⅡ".to_owned() },
+                issued_on: None,
+                valid_from: None,
                 valid_until: "2027-07-31".to_owned(),
             }),
-            elderly: Some(ElderlyBody { copay_ratio: 2, valid_until: "2027-07-31".to_owned() }),
+            elderly: Some(ElderlyBody {
+                copay_ratio: 2,
+                issued_on: None,
+                valid_from: None,
+                valid_until: "2027-07-31".to_owned(),
+            }),
         }
     }
 

@@ -555,7 +555,7 @@ fn the_answer_file_carries_the_limit_certificate_and_the_reason_of_loss() {
     };
     let today = chrono::Utc::now() + chrono::TimeDelta::hours(9);
     let birth_year: i32 = member[6][..4].parse().expect("birth year");
-    let seventy = birth_year + 70 <= chrono::Datelike::year(&today.date_naive()) - 1;
+    let seventy = birth_year + 70 < chrono::Datelike::year(&today.date_naive());
     let (category, code) = if seventy { ("B04", LimitCategory::B04) } else { ("A03", LimitCategory::A03) };
     let from = member[12].clone();
     let out = run(key("change").args(["--limit-kind", "01", "--limit-category", category]).args([
