@@ -87,9 +87,15 @@ impl SqliteStore {
             std::fs::create_dir_all(parent)
                 .map_err(|e| StoreError::unavailable(format!("creating the directory {}", parent.display()), e))?;
         }
-        let writer =
+        let mut writer =
             Connection::open(path).map_err(|e| StoreError::unavailable(format!("opening {}", path.display()), e))?;
         configure(&writer, true)?;
+        // Another process may write the same file (a desk command beside
+        // `onshi serve`). A deferred transaction that reads and then writes
+        // cannot wait for that writer: SQLite answers "database is locked" at
+        // once rather than deadlock. Taking the write lock at BEGIN lets the
+        // busy timeout wait for it instead.
+        writer.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         let mut readers = Vec::with_capacity(n_readers);
         for _ in 0..n_readers {
             let reader = Connection::open_with_flags(

@@ -178,3 +178,28 @@ async fn insurer_names_are_upserted_and_members_keep_them() {
         assert_eq!(store.insurers().await.expect("insurers")[0].name, "全国健康保険協会 東京支部", "{name}");
     }
 }
+
+/// Two processes writing one SQLite file (`onshi serve` and a desk command
+/// beside it): a write that reads first must wait for the other writer, not
+/// fail with "database is locked". Write transactions begin IMMEDIATE.
+#[tokio::test]
+async fn two_stores_on_one_sqlite_file_write_concurrently_without_busy_errors() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let url = format!("sqlite://{}/shared.db", dir.path().display());
+    let first = onshi_store::open(&url).await.expect("open");
+    first.migrate().await.expect("migrate");
+    let second = onshi_store::open(&url).await.expect("open again");
+    let writer = |store: Arc<dyn Store>, base: u64| {
+        tokio::spawn(async move {
+            for i in 0..300 {
+                let n = base + i;
+                store.upsert_residents(vec![resident(n, n, "山田 太郎")]).await.map_err(|e| e.to_string())?;
+            }
+            Ok::<(), String>(())
+        })
+    };
+    let (a, b) = tokio::join!(writer(first.clone(), 1), writer(second.clone(), 10_001));
+    a.expect("task").expect("the first store's writes");
+    b.expect("task").expect("the second store's writes");
+    assert_eq!(first.counts(date("2026-05-01")).await.expect("counts").residents, 600);
+}
