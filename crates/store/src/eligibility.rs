@@ -64,6 +64,34 @@ pub struct EligibilityLogEntry {
     pub consent_categories: Vec<String>,
 }
 
+/// A visit a reader accepted while the platform could not be reached
+/// (failure mode), as the platform reconciled it: the answer it gave, and
+/// with a new record the consent and the log entry written with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfflineVisit {
+    pub facility_code: String,
+    /// The reader's id of the visit, unique within the facility.
+    pub visit_id: String,
+    pub visited_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub person_id: Option<PersonId>,
+    /// The validity name (`valid`, …) or the refusal code.
+    pub result: String,
+    /// The HTTP status the answer was given with (200, 422).
+    pub status: u16,
+    /// The answer as the platform sent it (JSON), sent again on a replay.
+    pub answer: String,
+}
+
+/// What [`crate::Store::record_offline_visit`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OfflineVisitRecord {
+    /// The visit is new: it, its consent and its log entry were written.
+    Recorded,
+    /// The facility had sent this visit id before: the stored visit, unchanged.
+    Replayed(OfflineVisit),
+}
+
 /// A person's registration of the card as insurance card (利用登録).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Registration {

@@ -335,6 +335,22 @@ pub trait Store: Send + Sync + 'static {
     /// Append entries to the eligibility log, in one transaction.
     async fn log_eligibility(&self, entries: Vec<eligibility::EligibilityLogEntry>) -> Result<(), StoreError>;
 
+    /// Record a visit accepted in failure mode, with its consent (when one
+    /// was given) and its log entry, in one transaction; a visit id the
+    /// facility sent before writes nothing and gives back the stored visit.
+    async fn record_offline_visit(
+        &self,
+        visit: eligibility::OfflineVisit,
+        consent: Option<eligibility::Consent>,
+        log: eligibility::EligibilityLogEntry,
+    ) -> Result<eligibility::OfflineVisitRecord, StoreError>;
+
+    async fn offline_visit(
+        &self,
+        facility_code: &str,
+        visit_id: &str,
+    ) -> Result<Option<eligibility::OfflineVisit>, StoreError>;
+
     /// Record a registration (利用登録) or its cancellation (解除).
     async fn set_registration(&self, registration: eligibility::Registration) -> Result<(), StoreError>;
 

@@ -61,6 +61,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_registration_documents"),
     migration!(6, "0006_registration_events"),
     migration!(7, "0007_member_flows"),
+    migration!(8, "0008_offline_visits"),
 ];
 
 /// What `Store::migrate` did.

@@ -6,7 +6,8 @@ use sqlx::{PgPool, Row};
 use onshi_domain::usage::{InsurerTally, QueryTally};
 
 use crate::eligibility::{
-    Consent, DocumentKind, EligibilityDocument, EligibilityLogEntry, FacilityClient, Registration, UsageTallies,
+    Consent, DocumentKind, EligibilityDocument, EligibilityLogEntry, FacilityClient, OfflineVisit, OfflineVisitRecord,
+    Registration, UsageTallies,
 };
 use crate::{PersonId, StoreError};
 
@@ -135,6 +136,111 @@ pub(super) async fn log_eligibility(pool: &PgPool, entries: &[EligibilityLogEntr
     .await
     .map_err(db_err("writing the eligibility log"))?;
     Ok(())
+}
+
+const SELECT_OFFLINE_VISIT: &str = "SELECT facility_code, visit_id, visited_at, received_at, person_id, result, status,
+        answer FROM offline_visits WHERE facility_code = $1 AND visit_id = $2";
+
+fn offline_visit_row(row: &sqlx::postgres::PgRow) -> Result<OfflineVisit, sqlx::Error> {
+    let status: i16 = row.try_get(6)?;
+    Ok(OfflineVisit {
+        facility_code: row.try_get(0)?,
+        visit_id: row.try_get(1)?,
+        visited_at: row.try_get(2)?,
+        received_at: row.try_get(3)?,
+        person_id: row.try_get::<Option<i64>, _>(4)?.map(PersonId),
+        result: row.try_get(5)?,
+        status: u16::try_from(status).unwrap_or_default(),
+        answer: row.try_get(7)?,
+    })
+}
+
+pub(super) async fn offline_visit(
+    pool: &PgPool,
+    facility_code: &str,
+    visit_id: &str,
+) -> Result<Option<OfflineVisit>, StoreError> {
+    let row = sqlx::query(SELECT_OFFLINE_VISIT)
+    .bind(facility_code)
+    .bind(visit_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err("reading an offline visit"))?;
+    row.as_ref().map(offline_visit_row).transpose().map_err(db_err("decoding an offline visit"))
+}
+
+/// The visit, its consent and its log entry in one transaction; the
+/// primary key decides who was first (`INSERT … ON CONFLICT DO NOTHING`;
+/// a concurrent second insert waits for the first to commit, then does nothing).
+pub(super) async fn record_offline_visit(
+    pool: &PgPool,
+    visit: &OfflineVisit,
+    consent: Option<&Consent>,
+    log: &EligibilityLogEntry,
+) -> Result<OfflineVisitRecord, StoreError> {
+    let mut tx = pool.begin().await.map_err(db_err("starting a transaction"))?;
+    let inserted = sqlx::query(
+        "INSERT INTO offline_visits (facility_code, visit_id, visited_at, received_at, person_id, result, status,
+                answer)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (facility_code, visit_id) DO NOTHING",
+    )
+    .bind(&visit.facility_code)
+    .bind(&visit.visit_id)
+    .bind(visit.visited_at)
+    .bind(visit.received_at)
+    .bind(visit.person_id.map(|p| p.0))
+    .bind(&visit.result)
+    .bind(i16::try_from(visit.status).unwrap_or(i16::MAX))
+    .bind(&visit.answer)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err("recording an offline visit"))?
+    .rows_affected();
+    if inserted == 0 {
+        let row = sqlx::query(SELECT_OFFLINE_VISIT)
+        .bind(&visit.facility_code)
+        .bind(&visit.visit_id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db_err("reading an offline visit"))?;
+        let stored = offline_visit_row(&row).map_err(db_err("decoding an offline visit"))?;
+        tx.commit().await.map_err(db_err("ending a transaction"))?;
+        return Ok(OfflineVisitRecord::Replayed(stored));
+    }
+    if let Some(consent) = consent {
+        sqlx::query(
+            "INSERT INTO consents (person_id, facility_code, categories, given_at, expires_at, media)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(consent.person_id.0)
+        .bind(&consent.facility_code)
+        .bind(consent.categories.join(","))
+        .bind(consent.given_at)
+        .bind(consent.expires_at)
+        .bind(&consent.media)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err("recording a consent"))?;
+    }
+    sqlx::query(
+        "INSERT INTO eligibility_log (at, facility_code, facility_kind, method, result, person_id, insurer_number,
+                consent_categories)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(log.at)
+    .bind(&log.facility_code)
+    .bind(&log.facility_kind)
+    .bind(&log.method)
+    .bind(&log.result)
+    .bind(log.person_id.map(|p| p.0))
+    .bind(&log.insurer_number)
+    .bind(log.consent_categories.join(","))
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err("writing the eligibility log"))?;
+    tx.commit().await.map_err(db_err("committing an offline visit"))?;
+    Ok(OfflineVisitRecord::Recorded)
 }
 
 pub(super) async fn set_registration(pool: &PgPool, r: &Registration) -> Result<(), StoreError> {

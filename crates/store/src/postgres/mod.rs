@@ -664,6 +664,23 @@ impl Store for PostgresStore {
         eligibility::log_eligibility(&self.pool, &entries).await
     }
 
+    async fn record_offline_visit(
+        &self,
+        visit: crate::eligibility::OfflineVisit,
+        consent: Option<crate::eligibility::Consent>,
+        log: crate::eligibility::EligibilityLogEntry,
+    ) -> Result<crate::eligibility::OfflineVisitRecord, StoreError> {
+        eligibility::record_offline_visit(&self.pool, &visit, consent.as_ref(), &log).await
+    }
+
+    async fn offline_visit(
+        &self,
+        facility_code: &str,
+        visit_id: &str,
+    ) -> Result<Option<crate::eligibility::OfflineVisit>, StoreError> {
+        eligibility::offline_visit(&self.pool, facility_code, visit_id).await
+    }
+
     async fn set_registration(&self, registration: crate::eligibility::Registration) -> Result<(), StoreError> {
         eligibility::set_registration(&self.pool, &registration).await
     }

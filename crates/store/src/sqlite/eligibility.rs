@@ -6,7 +6,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use onshi_domain::usage::{InsurerTally, QueryTally};
 
 use crate::eligibility::{
-    Consent, DocumentKind, EligibilityDocument, EligibilityLogEntry, FacilityClient, Registration, UsageTallies,
+    Consent, DocumentKind, EligibilityDocument, EligibilityLogEntry, FacilityClient, OfflineVisit, OfflineVisitRecord,
+    Registration, UsageTallies,
 };
 use crate::{PersonId, StoreError};
 
@@ -134,6 +135,90 @@ pub(super) fn log_eligibility(conn: &mut Connection, entries: &[EligibilityLogEn
         }
     }
     tx.commit().map_err(db_err("committing the eligibility log"))
+}
+
+const OFFLINE_VISIT_COLUMNS: &str =
+    "facility_code, visit_id, visited_at, received_at, person_id, result, status, answer";
+
+fn offline_visit_row(row: &Row<'_>) -> rusqlite::Result<OfflineVisit> {
+    Ok(OfflineVisit {
+        facility_code: row.get(0)?,
+        visit_id: row.get(1)?,
+        visited_at: ts_at(row, 2)?,
+        received_at: ts_at(row, 3)?,
+        person_id: row.get::<_, Option<i64>>(4)?.map(PersonId),
+        result: row.get(5)?,
+        status: row.get(6)?,
+        answer: row.get(7)?,
+    })
+}
+
+pub(super) fn offline_visit(
+    conn: &Connection,
+    facility_code: &str,
+    visit_id: &str,
+) -> Result<Option<OfflineVisit>, StoreError> {
+    conn.prepare_cached(&format!(
+        "SELECT {OFFLINE_VISIT_COLUMNS} FROM offline_visits WHERE facility_code = ?1 AND visit_id = ?2"
+    ))
+    .and_then(|mut stmt| stmt.query_row([facility_code, visit_id], offline_visit_row).optional())
+    .map_err(db_err("reading an offline visit"))
+}
+
+/// The visit, its consent and its log entry in one transaction; the
+/// primary key decides who was first (`INSERT … ON CONFLICT DO NOTHING`).
+pub(super) fn record_offline_visit(
+    conn: &mut Connection,
+    visit: &OfflineVisit,
+    consent: Option<&Consent>,
+    log: &EligibilityLogEntry,
+) -> Result<OfflineVisitRecord, StoreError> {
+    let tx = conn.transaction().map_err(db_err("starting a transaction"))?;
+    let inserted = tx
+        .execute(
+            &format!(
+                "INSERT INTO offline_visits ({OFFLINE_VISIT_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (facility_code, visit_id) DO NOTHING"
+            ),
+            params![
+                visit.facility_code,
+                visit.visit_id,
+                ts(visit.visited_at),
+                ts(visit.received_at),
+                visit.person_id.map(|p| p.0),
+                visit.result,
+                visit.status,
+                visit.answer
+            ],
+        )
+        .map_err(db_err("recording an offline visit"))?;
+    if inserted == 0 {
+        let stored = offline_visit(&tx, &visit.facility_code, &visit.visit_id)?.ok_or_else(|| {
+            StoreError::NotFound { what: format!("offline visit {} of {}", visit.visit_id, visit.facility_code) }
+        })?;
+        return Ok(OfflineVisitRecord::Replayed(stored));
+    }
+    if let Some(consent) = consent {
+        record_consent(&tx, consent)?;
+    }
+    tx.execute(
+        "INSERT INTO eligibility_log (at, facility_code, facility_kind, method, result, person_id,
+                insurer_number, consent_categories)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            ts(log.at),
+            log.facility_code,
+            log.facility_kind,
+            log.method,
+            log.result,
+            log.person_id.map(|p| p.0),
+            log.insurer_number,
+            log.consent_categories.join(",")
+        ],
+    )
+    .map_err(db_err("writing the eligibility log"))?;
+    tx.commit().map_err(db_err("committing an offline visit"))?;
+    Ok(OfflineVisitRecord::Recorded)
 }
 
 pub(super) fn set_registration(conn: &mut Connection, r: &Registration) -> Result<(), StoreError> {

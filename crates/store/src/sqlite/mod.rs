@@ -821,6 +821,24 @@ impl Store for SqliteStore {
         self.write(move |conn| eligibility::log_eligibility(conn, &entries)).await
     }
 
+    async fn record_offline_visit(
+        &self,
+        visit: crate::eligibility::OfflineVisit,
+        consent: Option<crate::eligibility::Consent>,
+        log: crate::eligibility::EligibilityLogEntry,
+    ) -> Result<crate::eligibility::OfflineVisitRecord, StoreError> {
+        self.write(move |conn| eligibility::record_offline_visit(conn, &visit, consent.as_ref(), &log)).await
+    }
+
+    async fn offline_visit(
+        &self,
+        facility_code: &str,
+        visit_id: &str,
+    ) -> Result<Option<crate::eligibility::OfflineVisit>, StoreError> {
+        let (facility_code, visit_id) = (facility_code.to_owned(), visit_id.to_owned());
+        self.read(move |conn| eligibility::offline_visit(conn, &facility_code, &visit_id)).await
+    }
+
     async fn set_registration(&self, registration: crate::eligibility::Registration) -> Result<(), StoreError> {
         self.write(move |conn| eligibility::set_registration(conn, &registration)).await
     }

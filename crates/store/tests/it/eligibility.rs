@@ -90,6 +90,64 @@ async fn facility_clients_consents_and_the_log_round_trip() {
 }
 
 #[tokio::test]
+async fn an_offline_visit_is_recorded_once_and_a_replay_gets_the_stored_answer() {
+    use onshi_store::eligibility::{OfflineVisit, OfflineVisitRecord};
+    for store in stores("elig_offline").await {
+        let name = store.backend().name();
+        store.upsert_residents(vec![resident(1, 1, "山田 太郎")]).await.expect("resident");
+        let person = store.resident_by_my_number(&my_number(1)).await.expect("read").expect("present").person_id;
+        let code = facility(1).code.as_str().to_owned();
+        let visit = OfflineVisit {
+            facility_code: code.clone(),
+            visit_id: "v-1".into(),
+            visited_at: at("2026-04-01T01:00:00Z"),
+            received_at: at("2026-04-01T03:00:00Z"),
+            person_id: Some(person),
+            result: "valid".into(),
+            status: 200,
+            answer: "{\"validity\":1}".into(),
+        };
+        let consent = Consent {
+            person_id: person,
+            facility_code: code.clone(),
+            categories: vec!["checkup".into()],
+            given_at: visit.visited_at,
+            expires_at: at("2026-04-02T01:00:00Z"),
+            media: "card".into(),
+        };
+        let log = EligibilityLogEntry {
+            at: visit.visited_at,
+            facility_code: code.clone(),
+            facility_kind: "clinic".into(),
+            method: "card".into(),
+            result: "valid".into(),
+            person_id: Some(person),
+            insurer_number: None,
+            consent_categories: vec!["checkup".into()],
+        };
+        assert_eq!(store.offline_visit(&code, "v-1").await.expect("read"), None, "{name}");
+        let first = store.record_offline_visit(visit.clone(), Some(consent.clone()), log.clone()).await;
+        assert_eq!(first.expect("first"), OfflineVisitRecord::Recorded, "{name}");
+        // The same visit sent again, even with another answer, changes nothing.
+        let again = OfflineVisit { received_at: at("2026-04-01T04:00:00Z"), answer: "{}".into(), ..visit.clone() };
+        let replay = store.record_offline_visit(again, Some(consent.clone()), log.clone()).await.expect("replay");
+        assert_eq!(replay, OfflineVisitRecord::Replayed(visit.clone()), "{name}");
+        assert_eq!(store.offline_visit(&code, "v-1").await.expect("read"), Some(visit.clone()), "{name}");
+        assert_eq!(store.consents_of_person(person).await.expect("read"), vec![consent.clone()], "{name}");
+        // The same visit id at another facility is another visit.
+        let other = OfflineVisit { facility_code: facility(2).code.as_str().to_owned(), ..visit.clone() };
+        let recorded = store.record_offline_visit(other, None, EligibilityLogEntry { ..log.clone() }).await;
+        assert_eq!(recorded.expect("other facility"), OfflineVisitRecord::Recorded, "{name}");
+        let tallies = store
+            .usage_tallies(at("2026-03-31T15:00:00Z"), at("2026-04-30T15:00:00Z"), date("2026-04-30"))
+            .await
+            .expect("tallies");
+        let logged: u64 = tallies.queries.iter().map(|q| q.count).sum();
+        assert_eq!(logged, 2, "{name}: one log entry per recorded visit");
+    }
+}
+
+#[tokio::test]
 async fn registrations_documents_and_member_pages() {
     use onshi_store::eligibility::{DocumentKind, EligibilityDocument, Registration};
     for store in stores("elig_documents").await {
