@@ -26,10 +26,10 @@ use onshi_domain::facility::Facility;
 use onshi_domain::id::{Branch, InsuredNumber, InsurerNumber, Symbol};
 use onshi_domain::insurance::Member;
 use onshi_pki::Validity as CertValidity;
-use onshi_store::eligibility::{Consent, EligibilityLogEntry};
+use onshi_store::eligibility::{Consent, EligibilityLogEntry, OfflineVisit, OfflineVisitRecord};
 use onshi_store::{LinkState, PersonId, Store, StoreError, StoredMember};
 
-use crate::jpki::{Jpki, SignInError};
+use crate::jpki::{Jpki, SignInError, SignedIn};
 
 /// How long a consent given at the reader lets the facility view.
 pub const CONSENT_HOURS: i64 = 24;
@@ -109,6 +109,57 @@ pub struct NumberQuery {
     pub branch: Option<Branch>,
     pub birth_date: Date,
     pub visit_date: Option<Date>,
+}
+
+/// A visit a reader accepted while the platform could not be reached
+/// (failure mode, 障害時), sent when the platform answers again.
+#[derive(Debug, Clone)]
+pub struct OfflineVisitQuery {
+    /// The reader's id of the visit (unique within the facility; a resent
+    /// visit carries the same id).
+    pub visit_id: String,
+    /// When the patient was at the reader.
+    pub visited_at: DateTime<Utc>,
+    /// The user-authentication certificate, DER.
+    pub certificate: Vec<u8>,
+    /// The card's signature over [`offline_visit_message`] (PIN), or `None`
+    /// after 顔認証 (the facility vouches for its reader).
+    pub signature: Option<Vec<u8>>,
+    pub consent: ConsentChoice,
+}
+
+/// How long a reader's clock may run ahead of the platform's.
+pub const OFFLINE_CLOCK_SKEW_MINUTES: i64 = 5;
+
+/// The bytes a card signs for a visit in failure mode: the facility, the
+/// visit id, the visit time (RFC 3339, UTC, seconds) and the consent
+/// choices, so that none of them can be changed or the signature moved to
+/// another visit or facility. With no platform to give a challenge, the
+/// reader makes this nonce itself; the visit id makes it unique and the
+/// platform's unique key on (facility, visit id) makes it single-use.
+pub fn offline_visit_message(
+    facility_code: &str,
+    visit_id: &str,
+    visited_at: DateTime<Utc>,
+    consent: ConsentChoice,
+) -> Vec<u8> {
+    format!(
+        "onshi-offline-visit/1\nfacility={facility_code}\nvisit={visit_id}\nat={}\nclinical_drug={}\ncheckup={}\n",
+        visited_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        u8::from(consent.clinical_drug),
+        u8::from(consent.checkup),
+    )
+    .into_bytes()
+}
+
+/// What the platform answered to an offline visit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reconciled {
+    /// The visit as stored: its result, status and answer.
+    pub visit: OfflineVisit,
+    /// True when the facility had sent this visit before: the stored
+    /// answer, and nothing written again.
+    pub replayed: bool,
 }
 
 /// One coverage in an answer: what a clinic bills from. The member record
@@ -284,6 +335,20 @@ impl Eligibility {
             other => CheckError::Card(other),
         })?;
         *person = Some(signed_in.person_id);
+        self.answer_for(facility, &signed_in, as_of, query.consent, now, method).await
+    }
+
+    /// The coverages of a signed-in card's holder on `as_of`, with the
+    /// consent given at `given_at` (not yet recorded: the caller records it).
+    async fn answer_without_consent_record(
+        &self,
+        facility: &Facility,
+        signed_in: &SignedIn,
+        as_of: Date,
+        choice: ConsentChoice,
+        given_at: DateTime<Utc>,
+        method: Method,
+    ) -> Result<Answer, CheckError> {
         let stored = self.store.members_of_person(signed_in.person_id).await?;
         let (usable, held): (Vec<StoredMember>, Vec<StoredMember>) =
             stored.into_iter().partition(|m| m.link_state.is_none_or(LinkState::usable));
@@ -296,12 +361,11 @@ impl Eligibility {
         let consent = Consent {
             person_id: signed_in.person_id,
             facility_code: facility.code.as_str().to_owned(),
-            categories: query.consent.categories(),
-            given_at: now,
-            expires_at: now + TimeDelta::hours(CONSENT_HOURS),
+            categories: choice.categories(),
+            given_at,
+            expires_at: given_at + TimeDelta::hours(CONSENT_HOURS),
             media: if method == Method::Smartphone { "smartphone" } else { "card" }.to_owned(),
         };
-        self.store.record_consent(consent.clone()).await?;
         let within_grace = matches!(signed_in.validity, CertValidity::WithinGrace { .. });
         let registered = self.store.registration(signed_in.person_id).await?.is_some_and(|r| r.registered);
         Ok(Answer {
@@ -313,6 +377,108 @@ impl Eligibility {
             consent: Some(consent),
             card_registered: Some(registered),
         })
+    }
+
+    async fn answer_for(
+        &self,
+        facility: &Facility,
+        signed_in: &SignedIn,
+        as_of: Date,
+        choice: ConsentChoice,
+        now: DateTime<Utc>,
+        method: Method,
+    ) -> Result<Answer, CheckError> {
+        let answer = self.answer_without_consent_record(facility, signed_in, as_of, choice, now, method).await?;
+        if let Some(consent) = &answer.consent {
+            self.store.record_consent(consent.clone()).await?;
+        }
+        Ok(answer)
+    }
+
+    /// Reconcile a visit a reader accepted in failure mode: judged as it
+    /// stood at the visit (the card's signature over the bound nonce, the
+    /// certificate's validity and status at `visited_at`, the coverages of
+    /// that day in Japan), the consent recorded with the visit time, the
+    /// check logged at the visit time as a card check. `encode` gives the
+    /// answer as sent (HTTP status and body); the visit, its consent and its
+    /// log entry are written in one transaction, once per (facility, visit
+    /// id): a visit sent again gets the stored answer and writes nothing.
+    /// Store failures are errors, recorded nowhere, so the reader retries.
+    pub async fn reconcile_offline(
+        &self,
+        facility: &Facility,
+        query: OfflineVisitQuery,
+        now: DateTime<Utc>,
+        encode: impl FnOnce(&Result<Answer, CheckError>) -> (u16, String),
+    ) -> Result<Reconciled, CheckError> {
+        let code = facility.code.as_str();
+        if let Some(visit) = self.store.offline_visit(code, &query.visit_id).await? {
+            return Ok(Reconciled { visit, replayed: true });
+        }
+        if query.visited_at > now + TimeDelta::minutes(OFFLINE_CLOCK_SKEW_MINUTES) {
+            return Err(CheckError::VisitInFuture(onshi_domain::date::in_japan(query.visited_at)));
+        }
+        let as_of = onshi_domain::date::in_japan(query.visited_at);
+        let message = offline_visit_message(code, &query.visit_id, query.visited_at, query.consent);
+        let signed_in = self
+            .jpki
+            .offline_visit(&query.certificate, &message, query.signature.as_deref(), query.visited_at)
+            .await
+            .map_err(|e| match e {
+                SignInError::Store(s) => CheckError::Store(s),
+                other => CheckError::Card(other),
+            });
+        let person_id = signed_in.as_ref().ok().map(|s| s.person_id);
+        let outcome = match signed_in {
+            Ok(signed_in) => {
+                self.answer_without_consent_record(
+                    facility,
+                    &signed_in,
+                    as_of,
+                    query.consent,
+                    query.visited_at,
+                    Method::Card,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(CheckError::Store(e)) = outcome {
+            return Err(CheckError::Store(e));
+        }
+        let (result, insurer) = match &outcome {
+            Ok(answer) => (
+                answer.validity.name().to_owned(),
+                answer.coverages.first().map(|c| c.member.key.insurer_number.as_str().to_owned()),
+            ),
+            Err(e) => (e.code().to_owned(), None),
+        };
+        let consent = outcome.as_ref().ok().and_then(|a| a.consent.clone());
+        let log = EligibilityLogEntry {
+            at: query.visited_at,
+            facility_code: code.to_owned(),
+            facility_kind: facility.kind.code().to_owned(),
+            method: Method::Card.code().to_owned(),
+            result: result.clone(),
+            person_id,
+            insurer_number: insurer,
+            consent_categories: consent.as_ref().map(|c| c.categories.clone()).unwrap_or_default(),
+        };
+        let (status, answer) = encode(&outcome);
+        let visit = OfflineVisit {
+            facility_code: code.to_owned(),
+            visit_id: query.visit_id,
+            visited_at: query.visited_at,
+            received_at: now,
+            person_id,
+            result,
+            status,
+            answer,
+        };
+        match self.store.record_offline_visit(visit.clone(), consent, log).await? {
+            OfflineVisitRecord::Recorded => Ok(Reconciled { visit, replayed: false }),
+            OfflineVisitRecord::Replayed(stored) => Ok(Reconciled { visit: stored, replayed: true }),
+        }
     }
 
     /// An insured-number check at `facility` (eligibility only).

@@ -568,6 +568,49 @@ impl Jpki {
         self.signed_in(verified).await
     }
 
+    /// A card checked at a reader while the platform could not be reached
+    /// (failure mode), judged as it stood at `visited_at`: the card's
+    /// signature over `message` (the visit's bound nonce, see
+    /// [`crate::eligibility::offline_visit_message`]) or, after 顔認証, the
+    /// certificate alone; the chain; validity or grace at the visit; and its
+    /// status at the visit: a certificate suspended or revoked at or before
+    /// `visited_at` is refused, one suspended or revoked later is not.
+    ///
+    /// The status kept is the current one with the time it began, so a card
+    /// suspended and then resumed before the platform hears of the visit is
+    /// judged as good (the PIN or the face was verified at the reader).
+    pub async fn offline_visit(
+        &self,
+        cert_der: &[u8],
+        message: &[u8],
+        signature: Option<&[u8]>,
+        visited_at: DateTime<Utc>,
+    ) -> Result<SignedIn, SignInError> {
+        let verified = match signature {
+            Some(signature) => self.trust.verify_sign_in(cert_der, message, signature, visited_at),
+            None => self.trust.verify_presented(cert_der, visited_at),
+        }
+        .map_err(verify_error)?;
+        if verified.kind != IssuingCa::UserAuthentication {
+            return Err(SignInError::WrongCertificateKind);
+        }
+        let cert = self.store.certificate(&verified.serial).await?.ok_or(SignInError::CertificateUnknown)?;
+        match cert.status {
+            CertStatus::Suspended { since } if since <= visited_at => return Err(SignInError::Suspended { since }),
+            CertStatus::Revoked { reason, at } if at <= visited_at => {
+                return Err(SignInError::Revoked { reason: reason_name(reason), at });
+            }
+            _ => {}
+        }
+        Ok(SignedIn {
+            person_id: cert.person_id,
+            card_serial: cert.card_serial,
+            certificate_serial: hex(&cert.serial),
+            not_after: verified.not_after,
+            validity: verified.validity,
+        })
+    }
+
     async fn signed_in(&self, verified: onshi_pki::Verified) -> Result<SignedIn, SignInError> {
         if verified.kind != IssuingCa::UserAuthentication {
             return Err(SignInError::WrongCertificateKind);

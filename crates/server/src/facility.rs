@@ -16,6 +16,7 @@
 //! | `POST /oauth/token` | `grant_type=client_credentials` with the client id and secret (HTTP Basic or form) → a bearer token |
 //! | `POST /facility/eligibility/card` | the reader's signed challenge (or, after 顔認証 at the reader, the certificate alone), the visit date and the consent choices → coverages and verdict |
 //! | `POST /facility/eligibility/insured-number` | 保険者番号, 記号, 番号, 枝番 (optional), 生年月日, visit date → verdict |
+//! | `POST /facility/eligibility/offline-visits` | a visit the reader accepted while the platform could not be reached (failure mode): visit id, visit time, certificate, the card's signature over the bound nonce, consent → the answer as of the visit, recorded once per visit id |
 //! | `POST /facility/registrations` | the reader's signed challenge → the card registered as insurance card (利用登録) on the spot |
 //!
 //! A face-verified check (`verification: face`) carries no signature: the
@@ -44,7 +45,9 @@ use axum::{Json, Router};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
-use onshi_app::eligibility::{Answer, CardQuery, CheckError, ConsentChoice, HolderProof, Method, NumberQuery};
+use onshi_app::eligibility::{
+    Answer, CardQuery, CheckError, ConsentChoice, HolderProof, Method, NumberQuery, OfflineVisitQuery,
+};
 use onshi_domain::facility::Facility;
 use onshi_domain::id::FacilityCode;
 use serde::{Deserialize, Serialize};
@@ -61,6 +64,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/eligibility/card", post(card_check))
         .route("/eligibility/insured-number", post(number_check))
+        .route("/eligibility/offline-visits", post(offline_visit))
         .route("/registrations", post(register))
 }
 
@@ -181,6 +185,9 @@ pub(crate) struct TokenBody {
     /// Always `Bearer`.
     token_type: &'static str,
     expires_in: i64,
+    /// The 医療機関コード the token acts for (an extension parameter, RFC
+    /// 6749 §5.1): a reader binds its failure-mode visits to it.
+    facility_code: String,
 }
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
@@ -237,7 +244,12 @@ pub(crate) async fn token(State(state): State<AppState>, headers: HeaderMap, bod
     let expires = state.clock.now() + chrono::TimeDelta::minutes(TOKEN_MINUTES);
     let token = key.issue(&client.facility_code, &client.client_id, expires);
     let mut response =
-        Json(TokenBody { access_token: token, token_type: "Bearer", expires_in: TOKEN_MINUTES * 60 }).into_response();
+        Json(TokenBody {
+        access_token: token,
+        token_type: "Bearer",
+        expires_in: TOKEN_MINUTES * 60,
+        facility_code: client.facility_code.clone(),
+    }).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     response
 }
@@ -538,6 +550,118 @@ pub(crate) async fn number_check(
     let answer =
         eligibility(&state)?.check_number(&user.facility, query, state.clock.now()).await.map_err(check_error)?;
     Ok(Json(answer_body(answer)))
+}
+
+/// A visit the reader accepted while the platform could not be reached.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(crate) struct OfflineVisitRequest {
+    /// The reader's id of the visit, 1–64 letters, digits, `-` or `_`; the
+    /// same id sent again answers the stored result.
+    visit_id: String,
+    /// When the patient was at the reader, RFC 3339.
+    visited_at: String,
+    /// `pin` (default): `signature` is the card's over the bound nonce
+    /// (`onshi_app::eligibility::offline_visit_message`); `face`: the
+    /// certificate alone, after 顔認証 at the reader.
+    #[serde(default)]
+    verification: Option<String>,
+    /// The user-authentication certificate, DER in base64.
+    certificate: String,
+    /// RSASSA-PKCS1-v1_5 SHA-256 over the bound nonce, base64 (`pin` only).
+    #[serde(default)]
+    signature: Option<String>,
+    #[serde(default)]
+    consent: ConsentRequest,
+}
+
+/// A visit reconciled: the answer as of the visit, or its refusal, as first
+/// given (`replayed` says the visit had been sent before).
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct OfflineVisitBody {
+    visit_id: String,
+    visited_at: String,
+    /// When the platform first received the visit.
+    reconciled_at: String,
+    replayed: bool,
+    /// The verdict's name (`valid`, …) or the refusal code.
+    result: String,
+    /// The eligibility answer as of the visit (`null` when refused).
+    #[schema(value_type = Option<AnswerBody>)]
+    answer: Option<serde_json::Value>,
+    /// Why the visit was refused (`null` when answered).
+    #[schema(value_type = Option<ErrorBody>)]
+    refusal: Option<serde_json::Value>,
+}
+
+/// Reconcile a visit of the failure mode (障害時): the card as it stood at
+/// the visit, the consent recorded with the visit time, the check logged;
+/// once per visit id.
+#[utoipa::path(
+    post,
+    path = "/facility/eligibility/offline-visits",
+    tag = "facility",
+    security(("facility_token" = [])),
+    request_body = OfflineVisitRequest,
+    responses(
+        (status = 200, description = "Reconciled (now or before: see `replayed`): `answer`, or `refusal` when the card was refused as of the visit (`bad_signature`, `certificate_revoked`, `certificate_suspended`, …)", body = OfflineVisitBody),
+        (status = 400, description = "A field is wrong (`invalid_request`, `visit_date_in_future`)", body = ErrorBody),
+        (status = 401, description = "No valid access token (`invalid_token`)", body = ErrorBody),
+        (status = 503, description = "The store failed; nothing was recorded, send the visit again", body = ErrorBody)
+    )
+)]
+pub(crate) async fn offline_visit(
+    user: FacilityUser,
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Json<OfflineVisitBody>, ApiError> {
+    let request: OfflineVisitRequest =
+        serde_json::from_slice(&body).map_err(|e| invalid(format!("the body is not an offline visit: {e}")))?;
+    let decode =
+        |field: &str, value: &str| STANDARD.decode(value.trim()).map_err(|_| invalid(format!("{field} is not base64")));
+    let id = request.visit_id.trim();
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+        return Err(invalid(format!("visit_id {id:?} is not 1–64 letters, digits, '-' or '_'")));
+    }
+    let visited_at = DateTime::parse_from_rfc3339(request.visited_at.trim())
+        .map_err(|e| invalid(format!("visited_at {:?}: {e}", request.visited_at)))?
+        .with_timezone(&Utc);
+    let signature = match (request.verification.as_deref(), request.signature) {
+        (None | Some("pin"), Some(signature)) => Some(decode("signature", &signature)?),
+        (None | Some("pin"), None) => return Err(invalid("signature is required".to_owned())),
+        (Some("face"), None) => None,
+        (Some("face"), Some(_)) => return Err(invalid("a face verification carries no signature".to_owned())),
+        (Some(other), _) => return Err(invalid(format!("verification {other:?} is not pin or face"))),
+    };
+    let query = OfflineVisitQuery {
+        visit_id: id.to_owned(),
+        visited_at,
+        certificate: decode("certificate", &request.certificate)?,
+        signature,
+        consent: ConsentChoice { clinical_drug: request.consent.clinical_drug, checkup: request.consent.checkup },
+    };
+    let encode = |outcome: &Result<Answer, CheckError>| match outcome {
+        Ok(answer) => (200, serde_json::to_string(&answer_body(answer.clone())).unwrap_or_default()),
+        Err(e) => (
+            422,
+            serde_json::json!({ "code": e.code(), "message": e.to_string() }).to_string(),
+        ),
+    };
+    let reconciled = eligibility(&state)?
+        .reconcile_offline(&user.facility, query, state.clock.now(), encode)
+        .await
+        .map_err(check_error)?;
+    let visit = reconciled.visit;
+    let stored: Option<serde_json::Value> = serde_json::from_str(&visit.answer).ok();
+    let refused = visit.status != 200;
+    Ok(Json(OfflineVisitBody {
+        visit_id: visit.visit_id,
+        visited_at: visit.visited_at.to_rfc3339(),
+        reconciled_at: visit.received_at.to_rfc3339(),
+        replayed: reconciled.replayed,
+        result: visit.result,
+        answer: if refused { None } else { stored.clone() },
+        refusal: if refused { stored } else { None },
+    }))
 }
 
 /// A registration at the reader: the card's answer to a challenge.

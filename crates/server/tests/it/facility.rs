@@ -10,6 +10,7 @@ use axum::http::{Request, StatusCode};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, NaiveDate, Utc};
+use onshi_app::eligibility::{ConsentChoice, offline_visit_message};
 use onshi_app::jpki::Jpki;
 use onshi_domain::facility::{Facility, FacilityKind};
 use onshi_domain::id::{FacilityCode, FeeTable};
@@ -40,6 +41,8 @@ struct Clinic {
     state: AppState,
     clock: Clock,
     card: onshi_card::CardFile,
+    store: Arc<dyn onshi_store::Store>,
+    jpki: Arc<Jpki>,
 }
 
 const SECRET: &str = "s3cret-s3cret-s3cret-s3cret-0123";
@@ -101,11 +104,11 @@ async fn clinic() -> Clinic {
         Arc::new(Jpki::new(store.clone(), Authority::create(clock.now()).expect("ca"), "http://x/jpki").expect("jpki"));
     let pins = onshi_card::Pins { auth_pin: "1234".into(), sign_password: "abc123".into(), support_pin: "5678".into() };
     let card = jpki.issue_card("00000000001", Some(pins), clock.now()).await.expect("card").file;
-    let state = AppState::new(store)
+    let state = AppState::new(store.clone())
         .with_clock(clock.clone())
-        .with_jpki(jpki, None)
+        .with_jpki(jpki.clone(), None)
         .with_token_key(TokenKey::new(b"test token key, 32 bytes long!!!"));
-    Clinic { state, clock, card }
+    Clinic { state, clock, card, store, jpki }
 }
 
 impl Clinic {
@@ -402,4 +405,99 @@ async fn a_face_verified_check_sends_the_certificate_alone() {
         (StatusCode::UNPROCESSABLE_ENTITY, Some("certificate_malformed")),
         "{body}"
     );
+}
+
+impl Clinic {
+    /// A visit as the kiosk queues it in failure mode: the card's signature
+    /// over the nonce that binds facility, visit id, time and consent.
+    fn offline_visit(&self, visit_id: &str, visited_at: &str, consent: ConsentChoice) -> serde_json::Value {
+        let message = offline_visit_message("1311000017", visit_id, at(visited_at), consent);
+        let signature = sign_digest_info(&self.card.jpki.auth.key_pkcs8, &sha256_digest_info(&message)).expect("sign");
+        serde_json::json!({
+            "visit_id": visit_id,
+            "visited_at": visited_at,
+            "certificate": STANDARD.encode(&self.card.jpki.auth.certificate),
+            "signature": STANDARD.encode(signature),
+            "consent": { "clinical_drug": consent.clinical_drug, "checkup": consent.checkup },
+        })
+    }
+
+    async fn card_checks_logged(&self) -> u64 {
+        let tallies = self
+            .store
+            .usage_tallies(at("2026-03-31T15:00:00Z"), at("2026-05-31T15:00:00Z"), NaiveDate::from_ymd_opt(2026, 5, 31).expect("date"))
+            .await
+            .expect("tallies");
+        tallies.queries.iter().filter(|q| q.method == "card").map(|q| q.count).sum()
+    }
+}
+
+#[tokio::test]
+async fn an_offline_visit_is_reconciled_once_and_a_replay_answers_the_stored_result() {
+    let c = clinic().await;
+    assert_eq!(FacilityCode::from_parts(13, FeeTable::Medical, 10, 1).expect("code").as_str(), "1311000017");
+    // The card was issued at 01:00; the platform hears of the visit at 05:00.
+    c.clock.set(at("2026-05-01T05:00:00Z"));
+    let token = c.token().await;
+    let both = ConsentChoice { clinical_drug: true, checkup: true };
+    let visit = c.offline_visit("visit-1", "2026-05-01T02:30:00Z", both);
+    let (status, first) = c.post("/facility/eligibility/offline-visits", &token, visit.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert_eq!(first["replayed"], false, "{first}");
+    assert_eq!(first["result"], "valid", "{first}");
+    assert_eq!(first["answer"]["validity"]["label"], "有効", "{first}");
+    // The visit day in Japan (2026-05-01 11:30 JST), and the consent from the visit time.
+    assert_eq!(first["answer"]["as_of"], "2026-05-01", "{first}");
+    assert_eq!(first["answer"]["consent_categories"], serde_json::json!(["clinical_drug", "checkup"]));
+    assert!(first["answer"]["consent_expires_at"].as_str().expect("expiry").starts_with("2026-05-02T02:30:00"));
+    assert!(first["refusal"].is_null(), "{first}");
+
+    // The kiosk did not hear the answer and sends the visit again, later.
+    c.clock.set(at("2026-05-01T05:05:00Z"));
+    let (status, again) = c.post("/facility/eligibility/offline-visits", &token, visit).await;
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert_eq!(again["replayed"], true, "{again}");
+    assert_eq!(again["answer"], first["answer"], "the stored answer");
+    assert_eq!(again["reconciled_at"], first["reconciled_at"]);
+
+    let person = c.jpki.face_verified(&c.card.jpki.auth.certificate, c.clock.now()).await.expect("card").person_id;
+    let consents = c.store.consents_of_person(person).await.expect("consents");
+    assert_eq!(consents.len(), 1, "one consent for one visit: {consents:?}");
+    assert_eq!(consents[0].given_at, at("2026-05-01T02:30:00Z"));
+    assert_eq!(c.card_checks_logged().await, 1, "one card check logged for one visit");
+}
+
+#[tokio::test]
+async fn an_offline_visit_is_refused_for_a_bad_signature_or_a_card_revoked_before_it() {
+    let c = clinic().await;
+    c.clock.set(at("2026-05-01T05:00:00Z"));
+    let token = c.token().await;
+    let none = ConsentChoice::default();
+    // The consent changed after the card signed: the signature no longer verifies.
+    let mut tampered = c.offline_visit("visit-t", "2026-05-01T02:00:00Z", none);
+    tampered["consent"]["clinical_drug"] = true.into();
+    let (status, body) = c.post("/facility/eligibility/offline-visits", &token, tampered).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!((body["result"].as_str(), body["refusal"]["code"].as_str()), (Some("bad_signature"), Some("bad_signature")));
+    assert!(body["answer"].is_null(), "{body}");
+
+    // Revoked at 03:30: a visit at 03:00 was made with a good card, one at 03:45 was not.
+    c.jpki.revoke(&c.card.serial, onshi_pki::RevocationReason::KeyCompromise, at("2026-05-01T03:30:00Z")).await.expect("revoke");
+    let (_, before) = c.post("/facility/eligibility/offline-visits", &token, c.offline_visit("visit-a", "2026-05-01T03:00:00Z", none)).await;
+    assert_eq!(before["result"], "valid", "{before}");
+    let (_, after) = c.post("/facility/eligibility/offline-visits", &token, c.offline_visit("visit-b", "2026-05-01T03:45:00Z", none)).await;
+    assert_eq!(after["refusal"]["code"], "certificate_revoked", "{after}");
+
+    // A visit in the future, a bad id, a missing signature: refused as requests, nothing recorded.
+    let (status, body) = c.post("/facility/eligibility/offline-visits", &token, c.offline_visit("visit-f", "2026-05-01T05:30:00Z", none)).await;
+    assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("visit_date_in_future")), "{body}");
+    let (status, _) = c.post("/facility/eligibility/offline-visits", &token, c.offline_visit("bad id!", "2026-05-01T03:00:00Z", none)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let mut unsigned = c.offline_visit("visit-u", "2026-05-01T03:00:00Z", none);
+    unsigned.as_object_mut().expect("object").remove("signature");
+    let (status, _) = c.post("/facility/eligibility/offline-visits", &token, unsigned).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = c.post("/facility/eligibility/offline-visits", "v1.x.y.0.zz", c.offline_visit("visit-x", "2026-05-01T03:00:00Z", none)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(c.card_checks_logged().await, 3, "the tampered, the valid and the revoked visit");
 }

@@ -30,6 +30,7 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("post", "/oauth/token", "/oauth/token"),
     ("post", "/facility/eligibility/card", "/facility/eligibility/card"),
     ("post", "/facility/eligibility/insured-number", "/facility/eligibility/insured-number"),
+    ("post", "/facility/eligibility/offline-visits", "/facility/eligibility/offline-visits"),
     ("post", "/facility/registrations", "/facility/registrations"),
     ("get", "/insurer/linkages/suspended", "/insurer/linkages/suspended"),
     (
