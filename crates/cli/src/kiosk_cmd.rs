@@ -21,8 +21,18 @@
 //! certificate alone goes to the platform (`verification: face`), which
 //! trusts the facility's reader as the real system trusts its terminal.
 //!
+//! Failure mode (障害時, `kiosk_offline`): when the platform cannot be
+//! reached, the reader verifies the card itself (the card's signature over a
+//! nonce it makes, bound to facility, visit id, time and consent; the chain
+//! to the root it keeps; the last CRL it fetched), queues the visit durably
+//! before the patient sees 完了, shows the last known eligibility marked as
+//! such, and a background task reconciles the queue when the platform
+//! answers again.
+//!
 //! Patient data stays at the clinic: the checks live in this process's
-//! memory and are gone when it stops, as the real terminal's screen is.
+//! memory and are gone when it stops, as the real terminal's screen is; the
+//! failure mode's queue and last known answers are kept in the kiosk's state
+//! directory (mode 0600), on the clinic's machine only.
 //! The reader serves one patient at a time: the visit under way is one
 //! state, advanced by the kiosk screen's forms.
 
@@ -30,6 +40,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::Router;
@@ -45,6 +57,7 @@ use onshi_card::{CardConnection, JpkiSession, ReaderError};
 use serde::Deserialize;
 
 use crate::connector_cmd::japan_now;
+use crate::kiosk_offline::{self as offline, OfflineState, QueuedVisit, VisitState};
 use crate::kiosk_pages as pages;
 use crate::platform::{self, ApiFailure, FacilityApi};
 use crate::settings;
@@ -85,6 +98,15 @@ pub(crate) struct KioskArgs {
     /// sees). Without it, 顔認証 sends the patient to the PIN.
     #[arg(long, value_name = "CARD FILE")]
     camera: Option<PathBuf>,
+    /// Where the failure mode's state is kept (the CA certificates, the last
+    /// CRL, the last known answers and the queue of offline visits, mode
+    /// 0600; default: `kiosk` in the data directory).
+    #[arg(long, value_name = "DIR")]
+    state_dir: Option<PathBuf>,
+    /// How often the CA certificates and the CRL are fetched again and the
+    /// queue of offline visits is sent, in seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    sync_secs: u64,
 }
 
 /// How long before its end a certificate's expiry is announced at the reader.
@@ -99,6 +121,13 @@ pub(crate) struct Kiosk {
     camera: Option<Vec<u8>>,
     visit: tokio::sync::Mutex<Visit>,
     reception: std::sync::Mutex<Vec<Check>>,
+    /// The failure mode's durable state.
+    offline: OfflineState,
+    /// Wakes the sync task (a visit was queued).
+    wake: tokio::sync::Notify,
+    /// Whether the platform answered the last sync.
+    reachable: AtomicBool,
+    sync_secs: u64,
 }
 
 /// The patient at the reader.
@@ -155,6 +184,8 @@ pub(crate) enum Screen {
 pub(crate) struct Done {
     pub(crate) name: String,
     pub(crate) lines: Vec<String>,
+    /// Failure mode: the banner that says the answer is not the platform's.
+    pub(crate) failure_mode: Option<String>,
 }
 
 /// How a check was made.
@@ -202,9 +233,13 @@ pub(crate) enum Outcome {
 
 impl Kiosk {
     fn record(&self, method: CheckMethod, outcome: Outcome, notes: Vec<String>) -> u64 {
+        self.record_from(Source::Platform, method, outcome, notes)
+    }
+
+    fn record_from(&self, source: Source, method: CheckMethod, outcome: Outcome, notes: Vec<String>) -> u64 {
         let mut checks = self.reception.lock().expect("the reception list is never poisoned");
         let id = checks.last().map_or(1, |c| c.id + 1);
-        checks.push(Check { id, at: japan_now(), method, source: Source::Platform, outcome, notes });
+        checks.push(Check { id, at: japan_now(), method, source, outcome, notes });
         id
     }
 
@@ -220,10 +255,24 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: KioskArgs) -> anyhow
             args.listen
         );
     }
-    let platform = match args.platform {
-        Some(url) => url.trim_end_matches('/').to_owned(),
-        None => settings::load(config_file, &[])?.config.server.public_base_url(),
+    let config = match (&args.platform, &args.state_dir) {
+        (Some(_), Some(_)) => None,
+        _ => Some(settings::load(config_file, &[])?.config),
     };
+    let platform = match (args.platform, &config) {
+        (Some(url), _) => url.trim_end_matches('/').to_owned(),
+        (None, Some(config)) => config.server.public_base_url(),
+        (None, None) => unreachable!("the configuration is loaded when --platform is not given"),
+    };
+    let state_dir = match (args.state_dir, &config) {
+        (Some(dir), _) => dir,
+        (None, Some(config)) => config.data_dir.join("kiosk"),
+        (None, None) => unreachable!("the configuration is loaded when --state-dir is not given"),
+    };
+    if args.sync_secs == 0 {
+        anyhow::bail!("--sync-secs must be at least 1");
+    }
+    let offline = OfflineState::open(&state_dir)?;
     let visit_date = match &args.visit_date {
         Some(text) => {
             Some(onshi_domain::date::parse_date(text).map_err(|e| anyhow::anyhow!("--visit-date {text:?}: {e}"))?)
@@ -245,6 +294,10 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: KioskArgs) -> anyhow
         camera,
         visit: tokio::sync::Mutex::new(Visit::default()),
         reception: std::sync::Mutex::new(Vec::new()),
+        offline,
+        wake: tokio::sync::Notify::new(),
+        reachable: AtomicBool::new(true),
+        sync_secs: args.sync_secs,
     });
     let kiosk_listener = tokio::net::TcpListener::bind(args.listen)
         .await
@@ -254,7 +307,7 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: KioskArgs) -> anyhow
         .with_context(|| format!("cannot listen on {} for the reception page", args.reception))?;
     let kiosk_addr = kiosk_listener.local_addr().context("the kiosk screen's address")?;
     let reception_addr = reception_listener.local_addr().context("the reception page's address")?;
-    eprintln!("onshi kiosk: card {}, platform {platform}", kiosk.card);
+    eprintln!("onshi kiosk: card {}, platform {platform}, state {}", kiosk.card, state_dir.display());
     eprintln!("  kiosk screen (the patient, beside the reader): http://{kiosk_addr}/");
     eprintln!("  reception page (staff):                       http://{reception_addr}/");
     eprintln!("  Ctrl-C stops the kiosk");
@@ -269,11 +322,13 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: KioskArgs) -> anyhow
     let reception_server = axum::serve(reception_listener, reception_router(kiosk.clone()))
         .with_graceful_shutdown(stopped(stop_rx))
         .into_future();
+    let sync_task = tokio::spawn(sync(kiosk.clone()));
     let signal = async move {
         onshi_server::shutdown_signal().await;
         let _ = stop_tx.send(true);
     };
     let (kiosk_result, reception_result, ()) = tokio::join!(kiosk_server, reception_server, signal);
+    sync_task.abort();
     kiosk_result.context("the kiosk screen's server failed")?;
     reception_result.context("the reception page's server failed")?;
     eprintln!("onshi kiosk stopped");
@@ -509,27 +564,57 @@ async fn consent(State(kiosk): State<Arc<Kiosk>>, Form(form): Form<ConsentForm>)
     to_screen()
 }
 
+/// Why no signed challenge: the platform (then the failure mode may go
+/// on) or the card.
+enum ChallengeFailure {
+    Platform(ApiFailure),
+    Card(String),
+}
+
+impl std::fmt::Display for ChallengeFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChallengeFailure::Platform(failure) => write!(f, "the platform {failure}"),
+            ChallengeFailure::Card(detail) => write!(f, "the card failed: {detail}"),
+        }
+    }
+}
+
 /// A challenge from the platform, signed by the card whose PIN is verified.
-async fn signed_challenge(api: &FacilityApi, session: &mut JpkiSession) -> Result<(String, Vec<u8>, Vec<u8>), String> {
-    let challenge: serde_json::Value = api
+async fn signed_challenge(
+    api: &FacilityApi,
+    session: &mut JpkiSession,
+) -> Result<(String, Vec<u8>, Vec<u8>), ChallengeFailure> {
+    let down = |detail: String| ChallengeFailure::Platform(ApiFailure::Unreachable(detail));
+    let failed = |detail: String| ChallengeFailure::Platform(ApiFailure::Unavailable(detail));
+    let response = api
         .http()
         .post(format!("{}/jpki/challenges", api.base()))
         .send()
         .await
-        .map_err(|e| format!("the platform cannot be reached: {e}"))?
+        .map_err(|e| down(format!("the platform cannot be reached: {e}")))?;
+    let challenge: serde_json::Value = response
         .error_for_status()
-        .map_err(|e| format!("the platform refused a challenge: {e}"))?
+        .map_err(|e| failed(format!("the platform refused a challenge: {e}")))?
         .json()
         .await
-        .map_err(|e| format!("the platform's challenge is not JSON: {e}"))?;
+        .map_err(|e| failed(format!("the platform's challenge is not JSON: {e}")))?;
     let (Some(id), Some(nonce)) = (challenge["challenge_id"].as_str(), challenge["challenge"].as_str()) else {
-        return Err(format!("the platform's challenge lacks challenge_id or challenge: {challenge}"));
+        return Err(failed(format!("the platform's challenge lacks challenge_id or challenge: {challenge}")));
     };
-    let nonce = STANDARD.decode(nonce).map_err(|_| "the platform's challenge is not base64".to_owned())?;
-    let certificate = session.read_auth_certificate().await.map_err(|e| e.to_string())?;
-    let signature =
-        session.sign_with_auth_key(&onshi_card::sha256_digest_info(&nonce)).await.map_err(|e| e.to_string())?;
+    let nonce = STANDARD.decode(nonce).map_err(|_| failed("the platform's challenge is not base64".to_owned()))?;
+    let certificate = session.read_auth_certificate().await.map_err(|e| ChallengeFailure::Card(e.to_string()))?;
+    let signature = session
+        .sign_with_auth_key(&onshi_card::sha256_digest_info(&nonce))
+        .await
+        .map_err(|e| ChallengeFailure::Card(e.to_string()))?;
     Ok((id.to_owned(), certificate, signature))
+}
+
+/// Failures that put the reader in failure mode: the platform cannot be
+/// reached, or it fails (5xx); not a refusal, which is an answer.
+fn platform_down(failure: &ApiFailure) -> bool {
+    matches!(failure, ApiFailure::Unreachable(_) | ApiFailure::Unavailable(_))
 }
 
 fn unavailable_screen() -> Screen {
@@ -555,7 +640,13 @@ async fn card_check(kiosk: &Kiosk, visit: &mut Visit, clinical_drug: bool, check
         };
         let (challenge_id, certificate, signature) = match signed_challenge(&api, session).await {
             Ok(signed) => signed,
-            Err(detail) => {
+            Err(ChallengeFailure::Platform(failure)) if platform_down(&failure) => {
+                drop(api);
+                offline_check(kiosk, visit, clinical_drug, checkup, &failure.to_string()).await;
+                return;
+            }
+            Err(failure) => {
+                let detail = failure.to_string();
                 tracing::warn!(%detail, "no signed challenge");
                 kiosk.record(
                     CheckMethod::Card,
@@ -576,12 +667,32 @@ async fn card_check(kiosk: &Kiosk, visit: &mut Visit, clinical_drug: bool, check
     if let Some(date) = kiosk.visit_date {
         query["visit_date"] = onshi_domain::date::iso(date).into();
     }
-    let answer = match api.post("/facility/eligibility/card", &query).await {
-        Ok(body) => serde_json::from_value::<platform::Answer>(body)
-            .map_err(|e| ApiFailure::Unavailable(format!("the platform's answer is not an eligibility answer: {e}"))),
+    let posted = api.post("/facility/eligibility/card", &query).await;
+    if let Some(code) = api.facility_code()
+        && kiosk.offline.facility_code().as_deref() != Some(code)
+        && let Err(e) = kiosk.offline.set_facility_code(code)
+    {
+        tracing::warn!(error = %e, "the facility code could not be kept");
+    }
+    drop(api);
+    let answer = match posted {
+        Ok(body) => {
+            // The last known answer for this card, for the failure mode.
+            if let Some(serial) = offline::certificate_serial(&visit.certificate)
+                && let Err(e) = kiosk.offline.set_last_known(&serial, &body.to_string(), Utc::now())
+            {
+                tracing::warn!(error = %e, "the answer could not be kept as last known");
+            }
+            serde_json::from_value::<platform::Answer>(body).map_err(|e| {
+                ApiFailure::Unavailable(format!("the platform's answer is not an eligibility answer: {e}"))
+            })
+        }
+        Err(failure) if platform_down(&failure) => {
+            offline_check(kiosk, visit, clinical_drug, checkup, &failure.to_string()).await;
+            return;
+        }
         Err(failure) => Err(failure),
     };
-    drop(api);
     match answer {
         Ok(answer) if answer.card_registered == Some(false) => {
             visit.pending = Some(answer);
@@ -629,7 +740,245 @@ fn finish(kiosk: &Kiosk, visit: &mut Visit, answer: platform::Answer, mut lines:
     }
     kiosk.record(CheckMethod::Card, Outcome::Answer(answer), notes);
     visit.session = None;
-    visit.screen = Screen::Done(Done { name, lines });
+    visit.screen = Screen::Done(Done { name, lines, failure_mode: None });
+}
+
+/// `2026年5月1日 9:30`, Japan time.
+fn japanese_time(at: DateTime<Utc>) -> String {
+    (at + TimeDelta::hours(9)).naive_utc().format("%Y年%-m月%-d日 %-H:%M").to_string()
+}
+
+/// The platform cannot be reached: the card is verified here, the visit
+/// queued (committed before the patient sees 完了) and the last known
+/// answer shown, marked as such. Without the trust material or the
+/// facility code (a kiosk that never reached the platform) the patient is
+/// sent to the desk as before.
+async fn offline_check(kiosk: &Kiosk, visit: &mut Visit, clinical_drug: bool, checkup: bool, why: &str) {
+    tracing::warn!(why, "the platform cannot be reached: failure mode");
+    let (Some(facility), Some(trust)) = (kiosk.offline.facility_code(), kiosk.offline.trust()) else {
+        kiosk.record(
+            CheckMethod::Card,
+            Outcome::Refused {
+                code: "unavailable".to_owned(),
+                message: format!("{why}（障害時モードの準備なし: 証明書と失効リストをまだ取得していません）"),
+            },
+            Vec::new(),
+        );
+        visit.screen = unavailable_screen();
+        return;
+    };
+    let visited_at = DateTime::from_timestamp(Utc::now().timestamp(), 0).unwrap_or_else(Utc::now);
+    let visit_id: String = rand::random::<[u8; 16]>().iter().map(|b| format!("{b:02x}")).collect();
+    let consent = onshi_app::eligibility::ConsentChoice { clinical_drug, checkup };
+    let message = onshi_app::eligibility::offline_visit_message(&facility, &visit_id, visited_at, consent);
+    let signature = if visit.face {
+        None
+    } else {
+        let Some(session) = visit.session.as_mut() else {
+            visit.screen = Screen::Waiting;
+            return;
+        };
+        match session.sign_with_auth_key(&onshi_card::sha256_digest_info(&message)).await {
+            Ok(signature) => Some(signature),
+            Err(e) => {
+                tracing::warn!(error = %e, "the card did not sign the visit");
+                *visit = Visit::default();
+                visit.screen = Screen::Unreadable(
+                    "カードとの通信が切れました。カードを置き直して、もう一度「はじめる」を押してください。".to_owned(),
+                );
+                return;
+            }
+        }
+    };
+    let crl_note = trust
+        .crl_made_at()
+        .map(|at| format!("（失効リスト {}時点）", japanese_time(at)))
+        .unwrap_or_default();
+    if let Err(refusal) = trust.verify(&visit.certificate, &message, signature.as_deref(), visited_at) {
+        visit.session = None;
+        visit.screen = refusal_screen(refusal.code);
+        kiosk.record_from(
+            Source::FailureMode,
+            CheckMethod::Card,
+            Outcome::Refused { code: refusal.code.to_owned(), message: refusal.message },
+            vec![format!("障害時モード: カードを端末内で検証し、受け付けませんでした{crl_note}")],
+        );
+        return;
+    }
+    let serial = offline::certificate_serial(&visit.certificate).unwrap_or_default();
+    let last = kiosk.offline.last_known(&serial).and_then(|(json, at)| {
+        serde_json::from_str::<platform::Answer>(&json).ok().map(|answer| (answer, at))
+    });
+    let name = last.as_ref().and_then(|(a, _)| a.coverages.first().map(|c| c.name.clone())).unwrap_or_default();
+    let queued = QueuedVisit {
+        visit_id: visit_id.clone(),
+        visited_at,
+        certificate: visit.certificate.clone(),
+        signature,
+        clinical_drug,
+        checkup,
+        name: name.clone(),
+        state: VisitState::Queued,
+        outcome: None,
+        attempts: 0,
+    };
+    if let Err(e) = kiosk.offline.enqueue(&queued) {
+        tracing::error!(error = %e, "the visit could not be queued");
+        kiosk.record(
+            CheckMethod::Card,
+            Outcome::Refused { code: "unavailable".to_owned(), message: format!("{why}; the queue failed: {e}") },
+            Vec::new(),
+        );
+        visit.screen = unavailable_screen();
+        return;
+    }
+    let mut notes = vec![
+        format!("障害時モード: 照合待ち（受付番号 {}）", &visit_id[..8]),
+        format!("カードは端末内で検証済み（署名・証明書・失効リスト）{crl_note}"),
+        if visit.face { "本人確認: 顔認証" } else { "本人確認: 暗証番号" }.to_owned(),
+    ];
+    let (banner, outcome) = match last {
+        Some((mut answer, at)) => {
+            // This visit's consent; medical information waits for the platform.
+            answer.consent_categories = Some(consent.categories());
+            answer.medical_information_allowed = false;
+            notes.insert(1, format!("前回確認時点の情報（{}）", japanese_time(at)));
+            (
+                format!(
+                    "障害時モード: オンライン資格確認につながらないため、前回確認時点（{}）の情報で受け付けました。                     つながり次第、あらためて確認します。",
+                    japanese_time(at)
+                ),
+                Outcome::Answer(answer),
+            )
+        }
+        None => (
+            "障害時モード: オンライン資格確認につながらないため、カードの確認のみで受け付けました。             保険の資格は受付窓口で確認します。"
+                .to_owned(),
+            Outcome::Refused {
+                code: "no_last_known".to_owned(),
+                message: "このカードの前回確認時点の情報がありません。資格情報のお知らせ・資格確認書などで確認してください。"
+                    .to_owned(),
+            },
+        ),
+    };
+    kiosk.record_from(Source::FailureMode, CheckMethod::Card, outcome, notes);
+    visit.session = None;
+    visit.screen = Screen::Done(Done { name, lines: Vec::new(), failure_mode: Some(banner) });
+    kiosk.wake.notify_one();
+}
+
+/// The failure mode's background work, at start and every `--sync-secs`
+/// (sooner when a visit was queued): fetch the trust material again, learn
+/// the facility code, send the queue.
+async fn sync(kiosk: Arc<Kiosk>) {
+    loop {
+        sync_once(&kiosk).await;
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(kiosk.sync_secs)) => {}
+            () = kiosk.wake.notified() => {}
+        }
+    }
+}
+
+async fn sync_once(kiosk: &Kiosk) {
+    let now = Utc::now();
+    match refresh_trust(kiosk, now).await {
+        Ok(()) => {
+            if !kiosk.reachable.swap(true, Ordering::SeqCst) {
+                tracing::info!("the platform answers again: sending the queue");
+                kiosk.offline.all_due_now(now);
+            }
+        }
+        Err(e) => {
+            if kiosk.reachable.swap(false, Ordering::SeqCst) {
+                tracing::warn!(error = %e, "the platform cannot be reached; the kiosk keeps its last CRL");
+            }
+            return;
+        }
+    }
+    drain(kiosk).await;
+}
+
+/// Fetch the CA certificates and the CRL, check them, keep them; and a
+/// token, whose answer names the facility.
+async fn refresh_trust(kiosk: &Kiosk, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let mut api = kiosk.api.lock().await;
+    let root = api.get_bytes("/jpki/root/certificate").await?;
+    let auth = api.get_bytes("/jpki/auth/certificate").await?;
+    let sign = api.get_bytes("/jpki/sign/certificate").await?;
+    let crl = api.get_bytes("/jpki/auth/crl").await?;
+    match api.sign_in().await {
+        Ok(()) => {
+            if let Some(code) = api.facility_code()
+                && kiosk.offline.facility_code().as_deref() != Some(code)
+            {
+                kiosk.offline.set_facility_code(code)?;
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "no token from the platform"),
+    }
+    drop(api);
+    let store = onshi_pki::TrustStore::new(&root, &auth, &sign)
+        .map_err(|e| anyhow::anyhow!("the platform's CA certificates do not hold together: {e}"))?;
+    if let Some(kept) = kiosk.offline.trust()
+        && kept.store.root_der() != root.as_slice()
+    {
+        anyhow::bail!("the platform's root certificate changed; the kiosk keeps the one it trusts");
+    }
+    offline::check_crl(&store, &crl)?;
+    kiosk.offline.set_trust(&root, &auth, &sign, &crl, now)
+}
+
+/// Send every due visit of the queue; a visit is marked reconciled only
+/// once the platform answered it.
+async fn drain(kiosk: &Kiosk) {
+    for visit in kiosk.offline.due(Utc::now()) {
+        let mut query = serde_json::json!({
+            "visit_id": visit.visit_id,
+            "visited_at": visit.visited_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "certificate": STANDARD.encode(&visit.certificate),
+            "consent": { "clinical_drug": visit.clinical_drug, "checkup": visit.checkup },
+        });
+        match &visit.signature {
+            Some(signature) => query["signature"] = STANDARD.encode(signature).into(),
+            None => query["verification"] = "face".into(),
+        }
+        let sent = kiosk.api.lock().await.post("/facility/eligibility/offline-visits", &query).await;
+        let now = Utc::now();
+        let settled = match sent {
+            Ok(body) => {
+                tracing::info!(visit = %visit.visit_id, result = %body["result"], "offline visit reconciled");
+                if let (Some(answer), Some(serial)) =
+                    (body.get("answer").filter(|a| !a.is_null()), offline::certificate_serial(&visit.certificate))
+                    && kiosk.offline.last_known(&serial).is_none_or(|(_, at)| at < visit.visited_at)
+                {
+                    let _ = kiosk.offline.set_last_known(&serial, &answer.to_string(), visit.visited_at);
+                }
+                kiosk.offline.settle(&visit.visit_id, VisitState::Reconciled, &body.to_string(), now)
+            }
+            Err(ApiFailure::Refused { code, message }) => {
+                tracing::warn!(visit = %visit.visit_id, %code, %message, "the platform refused an offline visit");
+                let body = serde_json::json!({ "code": code, "message": message }).to_string();
+                kiosk.offline.settle(&visit.visit_id, VisitState::Rejected, &body, now)
+            }
+            Err(failure) => {
+                tracing::warn!(visit = %visit.visit_id, %failure, "offline visit not reconciled yet");
+                let unreachable = matches!(failure, ApiFailure::Unreachable(_));
+                let kept = kiosk.offline.retry_later(&visit.visit_id, visit.attempts, now);
+                if unreachable {
+                    kiosk.reachable.store(false, Ordering::SeqCst);
+                    if let Err(e) = kept {
+                        tracing::error!(error = %e, "the queue could not be updated");
+                    }
+                    return;
+                }
+                kept
+            }
+        };
+        if let Err(e) = settled {
+            tracing::error!(error = %e, "the queue could not be updated");
+        }
+    }
 }
 
 /// What the patient reads when the platform refused the card.
@@ -706,7 +1055,7 @@ async fn register_card(kiosk: &Kiosk, visit: &mut Visit, answer: platform::Answe
                     });
                     api.post("/facility/registrations", &query).await.map_err(|e| e.to_string())
                 }
-                Err(detail) => Err(detail),
+                Err(failure) => Err(failure.to_string()),
             }
         }
         None => Err("the card session ended".to_owned()),
@@ -734,11 +1083,11 @@ async fn reset(State(kiosk): State<Arc<Kiosk>>) -> Response {
 }
 
 async fn reception_page(State(kiosk): State<Arc<Kiosk>>) -> Response {
-    html(pages::reception(&kiosk.checks(), None))
+    html(pages::reception(&kiosk.checks(), &kiosk.offline.all(), None))
 }
 
 async fn checks_fragment(State(kiosk): State<Arc<Kiosk>>) -> Response {
-    html(pages::checks(&kiosk.checks()))
+    html(pages::checks_and_queue(&kiosk.checks(), &kiosk.offline.all()))
 }
 
 async fn print_view(State(kiosk): State<Arc<Kiosk>>, Path(id): Path<u64>) -> Response {
@@ -784,7 +1133,11 @@ async fn number_check(State(kiosk): State<Arc<Kiosk>>, Form(form): Form<NumberFo
         }
         // A typing error stays on the form with the platform's reason.
         Err(ApiFailure::Refused { code, message }) if code == "invalid_request" => {
-            html(pages::reception(&kiosk.checks(), Some(&format!("入力を確認してください: {message}"))))
+            html(pages::reception(
+                &kiosk.checks(),
+                &kiosk.offline.all(),
+                Some(&format!("入力を確認してください: {message}")),
+            ))
         }
         Err(failure) => {
             let (code, message) = match failure {

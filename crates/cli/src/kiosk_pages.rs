@@ -9,6 +9,7 @@
 use std::fmt::Write as _;
 
 use crate::kiosk_cmd::{Check, CheckMethod, Done, Outcome, Screen, Source};
+use crate::kiosk_offline::{QueuedVisit, VisitState};
 use crate::platform::{Answer, CoverageBody};
 
 /// `2026年11月22日`.
@@ -58,7 +59,8 @@ button.secondary{background:#fff;color:#0d47a1}\
 .pad button{min-width:140px;min-height:96px;font-size:44px}\
 .dots{font-size:56px;letter-spacing:24px;margin:8px 0}\
 .explain{font-size:24px;text-align:left;background:#fff;border-radius:12px;padding:16px}\
-.name{font-size:40px;font-weight:bold}";
+.name{font-size:40px;font-weight:bold}\
+.banner{background:#fff3e0;border:4px solid #e65100;color:#bf360c;border-radius:12px;padding:16px;font-size:28px;font-weight:bold;text-align:left}";
 
 /// The reader's screen for where the visit is.
 pub(crate) fn kiosk(screen: &Screen, expiry_notice: Option<&str>) -> String {
@@ -151,8 +153,11 @@ pub(crate) fn kiosk(screen: &Screen, expiry_notice: Option<&str>) -> String {
             );
             "register"
         }
-        Screen::Done(Done { name, lines }) => {
+        Screen::Done(Done { name, lines, failure_mode }) => {
             body.push_str("<p class=\"step\">5 / 5</p><h1>受付が完了しました</h1>");
+            if let Some(banner) = failure_mode {
+                let _ = write!(body, "<p class=\"banner\" id=\"failure-mode\" role=\"alert\">{}</p>", escape(banner));
+            }
             if !name.is_empty() {
                 let _ = write!(body, "<p class=\"name\">{} 様</p>", escape(name));
             }
@@ -221,8 +226,9 @@ form button{font:inherit;font-weight:bold;margin-top:12px;padding:10px 20px;back
 .empty{color:#607d8b}\
 @media print{header,aside,.print-button,nav{display:none}main{display:block}.check{border:1px solid #000}}";
 
-/// The reception page: the live list of checks and the manual check form.
-pub(crate) fn reception(list: &[Check], error: Option<&str>) -> String {
+/// The reception page: the live list of checks, the failure mode's queue
+/// and the manual check form.
+pub(crate) fn reception(list: &[Check], queue: &[QueuedVisit], error: Option<&str>) -> String {
     let error = error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e))).unwrap_or_default();
     format!(
         "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
@@ -245,8 +251,69 @@ pub(crate) fn reception(list: &[Check], error: Option<&str>) -> String {
          if(r.ok){{const t=await r.text();if(t!==last){{last=t;document.getElementById('checks').innerHTML=t;}}}}}}catch(e){{}}}}\
          setInterval(refresh,1000);\
          </script></body></html>",
-        checks = checks(list),
+        checks = checks_and_queue(list, queue),
     )
+}
+
+/// The part of the reception page fetched again every second: the checks
+/// and, when there are some, the visits of the failure mode.
+pub(crate) fn checks_and_queue(list: &[Check], queue: &[QueuedVisit]) -> String {
+    let mut out = String::new();
+    if queue.iter().any(|v| v.state == VisitState::Queued) && !list.iter().any(|c| c.source == Source::FailureMode) {
+        out.push_str(
+            "<p class=\"banner\" id=\"failure-mode\" role=\"alert\">障害時モード: オンライン資格確認との照合を待っている受付があります。</p>",
+        );
+    }
+    out.push_str(&checks(list));
+    if !queue.is_empty() {
+        offline_queue(&mut out, queue);
+    }
+    out
+}
+
+/// The visits accepted in failure mode, newest first, with where each
+/// stands: 照合待ち until the platform answered, then its answer.
+fn offline_queue(out: &mut String, queue: &[QueuedVisit]) {
+    out.push_str(
+        "<section id=\"offline-queue\" aria-label=\"障害時モードの受付\"><h2>障害時モードで受け付けた確認（オンライン資格確認との照合）</h2>",
+    );
+    for visit in queue.iter().rev() {
+        let at = (visit.visited_at + chrono::TimeDelta::hours(9)).naive_utc();
+        let outcome: serde_json::Value =
+            visit.outcome.as_deref().and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default();
+        let name = outcome["answer"]["coverages"][0]["name"].as_str().unwrap_or(&visit.name).to_owned();
+        let (state, label) = match visit.state {
+            VisitState::Queued => ("queued", format!("照合待ち（送信 {}回）", visit.attempts)),
+            VisitState::Reconciled => match outcome["answer"]["validity"]["label"].as_str() {
+                Some(label) => ("reconciled", format!("照合済み: 資格{label}")),
+                None => (
+                    "reconciled",
+                    format!(
+                        "照合済み: カードを確認できませんでした（{}）",
+                        outcome["refusal"]["code"].as_str().unwrap_or("")
+                    ),
+                ),
+            },
+            VisitState::Rejected => (
+                "rejected",
+                format!("要確認: オンライン資格確認が受け付けませんでした（{}）", outcome["message"].as_str().unwrap_or("")),
+            ),
+        };
+        let _ = write!(
+            out,
+            "<article class=\"check offline\" data-visit-id=\"{}\" data-state=\"{state}\"><h2><span>{} マイナ保険証（障害時）</span></h2>\
+             <p><span class=\"name\">{}</span></p><p class=\"offline-state\">{}</p>\
+             <p>受付番号 {}・同意: 診療・薬剤情報 {}、特定健診等情報 {}</p></article>",
+            escape(&visit.visit_id),
+            at.format("%m/%d %H:%M:%S"),
+            escape(if name.is_empty() { "（氏名は照合後に表示）" } else { &name }),
+            escape(&label),
+            escape(&visit.visit_id[..visit.visit_id.len().min(8)]),
+            if visit.clinical_drug { "あり" } else { "なし" },
+            if visit.checkup { "あり" } else { "なし" },
+        );
+    }
+    out.push_str("</section>");
 }
 
 /// The list of checks, newest first: the part of the reception page that

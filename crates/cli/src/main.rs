@@ -22,6 +22,7 @@ mod facility_cmd;
 mod import_cmd;
 mod inspect_cmd;
 mod kiosk_cmd;
+mod kiosk_offline;
 mod kiosk_pages;
 mod members_cmd;
 mod platform;

@@ -27,6 +27,8 @@ pub(crate) struct FacilityApi {
     client_id: String,
     client_secret: String,
     token: Option<Token>,
+    /// The 医療機関コード the platform's token names.
+    facility_code: Option<String>,
 }
 
 struct Token {
@@ -59,6 +61,8 @@ impl std::fmt::Display for ApiFailure {
     }
 }
 
+impl std::error::Error for ApiFailure {}
+
 /// When to renew a token that lives `expires_in` seconds: a tenth of its
 /// life before it ends (between 1 second and 1 minute), so that a check
 /// never leaves with a token about to expire.
@@ -80,6 +84,7 @@ impl FacilityApi {
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
             token: None,
+            facility_code: None,
         })
     }
 
@@ -91,6 +96,27 @@ impl FacilityApi {
     /// The HTTP client, for the public routes (`/jpki/challenges`).
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.http
+    }
+
+    /// The facility the client acts for, once the platform gave a token.
+    pub(crate) fn facility_code(&self) -> Option<&str> {
+        self.facility_code.as_deref()
+    }
+
+    /// A token now (to learn the facility code, or to see that the
+    /// platform answers).
+    pub(crate) async fn sign_in(&mut self) -> Result<(), ApiFailure> {
+        self.token().await.map(|_| ())
+    }
+
+    /// GET a public route's bytes (`/jpki/…` certificates and CRL).
+    pub(crate) async fn get_bytes(&self, path: &str) -> Result<Vec<u8>, ApiFailure> {
+        let response = self.http.get(format!("{}{path}", self.base)).send().await.map_err(unreachable)?;
+        let status = response.status();
+        if !status.is_success() {
+            return Err(ApiFailure::Unavailable(format!("GET {path} answered {status}")));
+        }
+        Ok(response.bytes().await.map_err(unreachable)?.to_vec())
     }
 
     /// The current token, or a new one when there is none or it is due for renewal.
@@ -130,6 +156,9 @@ impl FacilityApi {
         };
         if renewing {
             tracing::info!(platform = %self.base, "access token renewed");
+        }
+        if let Some(code) = body["facility_code"].as_str() {
+            self.facility_code = Some(code.to_owned());
         }
         self.token = Some(Token { access: access.to_owned(), renew_at: Instant::now() + renew_after(expires_in) });
         Ok(access.to_owned())

@@ -104,6 +104,7 @@ fn kiosk(clinic: &Clinic, card: &str) -> (Process, String, String) {
 fn kiosk_with(clinic: &Clinic, card: &str, extra: &[&str]) -> (Process, String, String) {
     let process = Process::start(
         onshi()
+            .env("ONSHI_DATA_DIR", clinic.data_dir.path())
             .args([
                 "kiosk",
                 "--card",

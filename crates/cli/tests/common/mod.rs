@@ -49,11 +49,16 @@ impl Server {
 
     /// With the given data directory and extra `--set` overrides.
     pub(crate) fn start_in(db: &str, data_dir: &std::path::Path, sets: &[&str]) -> Server {
+        Server::start_at(db, data_dir, "127.0.0.1:0", sets)
+    }
+
+    /// On a given address (a platform started again where its readers know it).
+    pub(crate) fn start_at(db: &str, data_dir: &std::path::Path, bind: &str, sets: &[&str]) -> Server {
         let mut command = onshi();
         command.env("ONSHI_DATA_DIR", data_dir).args([
             "serve",
             "--bind",
-            "127.0.0.1:0",
+            bind,
             "--db",
             db,
             "--set",
@@ -106,4 +111,9 @@ pub(crate) fn http_get(addr: &str, path: &str) -> String {
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read");
     response
+}
+
+/// A port of 127.0.0.1 that was free a moment ago.
+pub(crate) fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("address").port()
 }

@@ -72,8 +72,13 @@ pub(crate) struct CardProcess {
 
 impl CardProcess {
     pub(crate) fn start(file: &Path) -> CardProcess {
+        CardProcess::start_at(file, "127.0.0.1:0")
+    }
+
+    /// In the reader at a given address (another card in the same reader).
+    pub(crate) fn start_at(file: &Path, listen: &str) -> CardProcess {
         let mut child = onshi()
-            .args(["card", "serve", "--listen", "127.0.0.1:0"])
+            .args(["card", "serve", "--listen", listen])
             .arg(file)
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
