@@ -790,10 +790,7 @@ async fn offline_check(kiosk: &Kiosk, visit: &mut Visit, clinical_drug: bool, ch
             }
         }
     };
-    let crl_note = trust
-        .crl_made_at()
-        .map(|at| format!("（失効リスト {}時点）", japanese_time(at)))
-        .unwrap_or_default();
+    let crl_note = trust.crl_made_at().map(|at| format!("、{}時点", japanese_time(at))).unwrap_or_default();
     if let Err(refusal) = trust.verify(&visit.certificate, &message, signature.as_deref(), visited_at) {
         visit.session = None;
         visit.screen = refusal_screen(refusal.code);
@@ -801,14 +798,15 @@ async fn offline_check(kiosk: &Kiosk, visit: &mut Visit, clinical_drug: bool, ch
             Source::FailureMode,
             CheckMethod::Card,
             Outcome::Refused { code: refusal.code.to_owned(), message: refusal.message },
-            vec![format!("障害時モード: カードを端末内で検証し、受け付けませんでした{crl_note}")],
+            vec![format!("障害時モード: カードを端末内で検証し、受け付けませんでした（失効リスト{crl_note}）")],
         );
         return;
     }
     let serial = offline::certificate_serial(&visit.certificate).unwrap_or_default();
-    let last = kiosk.offline.last_known(&serial).and_then(|(json, at)| {
-        serde_json::from_str::<platform::Answer>(&json).ok().map(|answer| (answer, at))
-    });
+    let last = kiosk
+        .offline
+        .last_known(&serial)
+        .and_then(|(json, at)| serde_json::from_str::<platform::Answer>(&json).ok().map(|answer| (answer, at)));
     let name = last.as_ref().and_then(|(a, _)| a.coverages.first().map(|c| c.name.clone())).unwrap_or_default();
     let queued = QueuedVisit {
         visit_id: visit_id.clone(),
@@ -834,7 +832,7 @@ async fn offline_check(kiosk: &Kiosk, visit: &mut Visit, clinical_drug: bool, ch
     }
     let mut notes = vec![
         format!("障害時モード: 照合待ち（受付番号 {}）", &visit_id[..8]),
-        format!("カードは端末内で検証済み（署名・証明書・失効リスト）{crl_note}"),
+        format!("カードは端末内で検証済み（署名・証明書チェーン・失効リスト{crl_note}）"),
         if visit.face { "本人確認: 顔認証" } else { "本人確認: 暗証番号" }.to_owned(),
     ];
     let (banner, outcome) = match last {
@@ -1132,13 +1130,11 @@ async fn number_check(State(kiosk): State<Arc<Kiosk>>, Form(form): Form<NumberFo
             Redirect::to("/").into_response()
         }
         // A typing error stays on the form with the platform's reason.
-        Err(ApiFailure::Refused { code, message }) if code == "invalid_request" => {
-            html(pages::reception(
-                &kiosk.checks(),
-                &kiosk.offline.all(),
-                Some(&format!("入力を確認してください: {message}")),
-            ))
-        }
+        Err(ApiFailure::Refused { code, message }) if code == "invalid_request" => html(pages::reception(
+            &kiosk.checks(),
+            &kiosk.offline.all(),
+            Some(&format!("入力を確認してください: {message}")),
+        )),
         Err(failure) => {
             let (code, message) = match failure {
                 ApiFailure::Refused { code, message } => (code, message),

@@ -204,7 +204,8 @@ impl Trust {
 pub(crate) fn check_crl(store: &TrustStore, crl_der: &[u8]) -> anyhow::Result<()> {
     let (_, ca) = x509_parser::parse_x509_certificate(store.ca_der(onshi_pki::IssuingCa::UserAuthentication))
         .map_err(|e| anyhow::anyhow!("the user-authentication CA does not parse: {e}"))?;
-    let (rest, crl) = x509_parser::parse_x509_crl(crl_der).map_err(|e| anyhow::anyhow!("the CRL does not parse: {e}"))?;
+    let (rest, crl) =
+        x509_parser::parse_x509_crl(crl_der).map_err(|e| anyhow::anyhow!("the CRL does not parse: {e}"))?;
     anyhow::ensure!(rest.is_empty(), "bytes after the CRL");
     anyhow::ensure!(crl.issuer() == ca.subject(), "the CRL is not the user-authentication CA's");
     crl.verify_signature(ca.public_key()).map_err(|e| anyhow::anyhow!("the CRL's signature does not verify: {e}"))?;
@@ -427,9 +428,7 @@ impl OfflineState {
 
     /// The platform answers again: every waiting visit is due now.
     pub(crate) fn all_due_now(&self, now: DateTime<Utc>) {
-        let _ = self
-            .conn()
-            .execute("UPDATE offline_visits SET next_attempt_at = ?1 WHERE state = 'queued'", [ts(now)]);
+        let _ = self.conn().execute("UPDATE offline_visits SET next_attempt_at = ?1 WHERE state = 'queued'", [ts(now)]);
     }
 }
 
@@ -471,7 +470,10 @@ mod tests {
         let urls = StatusUrls { ocsp: "http://127.0.0.1/ocsp".to_owned(), crl: "http://127.0.0.1/crl".to_owned() };
         let card = authority.issue(&holder, issued, &urls, &urls).expect("issue").user_authentication;
         let trust_with = |entries: &[StatusEntry]| {
-            let crl = authority.crl(IssuingCa::UserAuthentication, entries, issued, issued + TimeDelta::days(1), 1).expect("crl").der;
+            let crl = authority
+                .crl(IssuingCa::UserAuthentication, entries, issued, issued + TimeDelta::days(1), 1)
+                .expect("crl")
+                .der;
             let store = TrustStore::new(
                 authority.root_cert_der(),
                 authority.ca_cert_der(IssuingCa::UserAuthentication),
@@ -483,11 +485,9 @@ mod tests {
         };
         let at = issued + TimeDelta::days(1);
         let message = b"onshi-offline-visit/1 test";
-        let signature = onshi_pki::verify::sign_digest_info(
-            &card.key_pkcs8_der,
-            &onshi_pki::verify::sha256_digest_info(message),
-        )
-        .expect("sign");
+        let signature =
+            onshi_pki::verify::sign_digest_info(&card.key_pkcs8_der, &onshi_pki::verify::sha256_digest_info(message))
+                .expect("sign");
         let good = trust_with(&[]);
         assert_eq!(good.verify(&card.cert_der, message, Some(&signature), at), Ok(()));
         assert_eq!(good.verify(&card.cert_der, message, None, at), Ok(()), "face: the certificate alone");
@@ -499,10 +499,12 @@ mod tests {
         }]);
         let refused = revoked.verify(&card.cert_der, message, Some(&signature), at);
         assert_eq!(refused.map_err(|r| r.code), Err("certificate_revoked"));
-        let held = trust_with(&[StatusEntry { serial: card.serial.clone(), state: CertState::Suspended { since: issued } }]);
+        let held =
+            trust_with(&[StatusEntry { serial: card.serial.clone(), state: CertState::Suspended { since: issued } }]);
         assert_eq!(held.verify(&card.cert_der, message, None, at).map_err(|r| r.code), Err("certificate_suspended"));
         let other = Authority::create(issued).expect("another authority");
-        let foreign = other.crl(IssuingCa::UserAuthentication, &[], issued, issued + TimeDelta::days(1), 1).expect("crl").der;
+        let foreign =
+            other.crl(IssuingCa::UserAuthentication, &[], issued, issued + TimeDelta::days(1), 1).expect("crl").der;
         assert!(check_crl(&good.store, &foreign).is_err(), "a CRL of another CA is not kept");
     }
 

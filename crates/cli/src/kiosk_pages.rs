@@ -296,7 +296,10 @@ fn offline_queue(out: &mut String, queue: &[QueuedVisit]) {
             },
             VisitState::Rejected => (
                 "rejected",
-                format!("要確認: オンライン資格確認が受け付けませんでした（{}）", outcome["message"].as_str().unwrap_or("")),
+                format!(
+                    "要確認: オンライン資格確認が受け付けませんでした（{}）",
+                    outcome["message"].as_str().unwrap_or("")
+                ),
             ),
         };
         let _ = write!(
@@ -363,7 +366,7 @@ fn check_article(out: &mut String, check: &Check, with_print_link: bool) {
         );
     }
     match &check.outcome {
-        Outcome::Answer(answer) => answer_details(out, check.method, answer),
+        Outcome::Answer(answer) => answer_details(out, check.method, answer, check.source == Source::FailureMode),
         Outcome::Refused { code, message } => {
             let _ = write!(
                 out,
@@ -383,7 +386,9 @@ fn check_article(out: &mut String, check: &Check, with_print_link: bool) {
     out.push_str("</article>");
 }
 
-fn answer_details(out: &mut String, method: CheckMethod, answer: &Answer) {
+/// `last_known`: a failure-mode result, the platform's last answer for the
+/// card, whose dates and medical-information flag are from then.
+fn answer_details(out: &mut String, method: CheckMethod, answer: &Answer, last_known: bool) {
     let _ = write!(
         out,
         "<p>資格有効性: <strong class=\"validity\" data-code=\"{}\">{}</strong></p>",
@@ -391,7 +396,8 @@ fn answer_details(out: &mut String, method: CheckMethod, answer: &Answer) {
         escape(&answer.validity.label)
     );
     if let Some(as_of) = &answer.as_of {
-        let _ = write!(out, "<p>確認日: {}</p>", escape(&wareki(as_of)));
+        let label = if last_known { "前回確認日" } else { "確認日" };
+        let _ = write!(out, "<p>{label}: {}</p>", escape(&wareki(as_of)));
     }
     for coverage in &answer.coverages {
         coverage_details(out, coverage);
@@ -406,7 +412,9 @@ fn answer_details(out: &mut String, method: CheckMethod, answer: &Answer) {
             mark("clinical_drug"),
             mark("checkup")
         );
-        if !answer.medical_information_allowed && !given.is_empty() {
+        if last_known {
+            out.push_str("<p class=\"refusal\">医療情報は、オンライン資格確認との照合が済むまで閲覧できません</p>");
+        } else if !answer.medical_information_allowed && !given.is_empty() {
             out.push_str("<p class=\"refusal\">医療情報は閲覧できません（電子証明書の期限切れ、または資格が無効）</p>");
         }
     } else {

@@ -243,13 +243,13 @@ pub(crate) async fn token(State(state): State<AppState>, headers: HeaderMap, bod
     };
     let expires = state.clock.now() + chrono::TimeDelta::minutes(TOKEN_MINUTES);
     let token = key.issue(&client.facility_code, &client.client_id, expires);
-    let mut response =
-        Json(TokenBody {
+    let mut response = Json(TokenBody {
         access_token: token,
         token_type: "Bearer",
         expires_in: TOKEN_MINUTES * 60,
         facility_code: client.facility_code.clone(),
-    }).into_response();
+    })
+    .into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     response
 }
@@ -641,10 +641,7 @@ pub(crate) async fn offline_visit(
     };
     let encode = |outcome: &Result<Answer, CheckError>| match outcome {
         Ok(answer) => (200, serde_json::to_string(&answer_body(answer.clone())).unwrap_or_default()),
-        Err(e) => (
-            422,
-            serde_json::json!({ "code": e.code(), "message": e.to_string() }).to_string(),
-        ),
+        Err(e) => (422, serde_json::json!({ "code": e.code(), "message": e.to_string() }).to_string()),
     };
     let reconciled = eligibility(&state)?
         .reconcile_offline(&user.facility, query, state.clock.now(), encode)

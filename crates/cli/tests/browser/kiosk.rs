@@ -403,3 +403,64 @@ fn face_verification_compares_the_camera_with_the_card_photo_and_falls_back_to_t
     screen.click("#enter");
     screen.screen("consent-clinical-drug");
 }
+
+/// One patient through the five screens with the PIN, ending on 完了.
+fn check_in_with_pin(screen: &mut Page, kiosk_url: &str) {
+    screen.goto(&format!("{kiosk_url}/"));
+    screen.screen("waiting");
+    screen.click("#start");
+    screen.screen("method");
+    screen.click("#pin-method");
+    screen.screen("pin");
+    type_pin(screen, "1234");
+    screen.click("#enter");
+    screen.screen("consent-clinical-drug");
+    screen.click("#agree");
+    screen.screen("consent-checkup");
+    screen.click("#agree");
+    screen.screen("done");
+}
+
+#[test]
+fn the_failure_mode_banner_marks_the_last_known_answer_on_the_kiosk_and_at_reception() {
+    let clinic = Clinic::start();
+    let (_card, target) = card_in_reader(&clinic.card(1));
+    let (_kiosk, kiosk_url, reception_url) = kiosk_with(&clinic, &target, &["--sync-secs", "1"]);
+    let shots = screens_dir();
+    let browser = Browser::start(1024, 1024);
+    let mut screen = browser.page();
+    check_in_with_pin(&mut screen, &kiosk_url);
+    assert!(screen.eval("document.getElementById('failure-mode') === null") == true);
+    screen.click("#reset");
+    screen.screen("waiting");
+    // The kiosk keeps the CA certificates and the CRL (fetched every second here).
+    let kept = clinic.data_dir.path().join("kiosk/kiosk.db");
+    let trust = || {
+        rusqlite::Connection::open_with_flags(&kept, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .and_then(|db| db.query_row("SELECT count(*) FROM trust", [], |row| row.get::<_, i64>(0)))
+            .unwrap_or(0)
+    };
+    let start = std::time::Instant::now();
+    while trust() < 4 {
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "the kiosk kept no trust material");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+
+    // The platform is killed; the same patient checks in again.
+    let killed =
+        std::process::Command::new("kill").args(["-9", &clinic.server.child.id().to_string()]).status().expect("kill");
+    assert!(killed.success());
+    check_in_with_pin(&mut screen, &kiosk_url);
+    assert_eq!(screen.text("h1"), "受付が完了しました");
+    let banner = screen.text("#failure-mode");
+    assert!(banner.contains("障害時モード") && banner.contains("前回確認時点"), "{banner}");
+    screen.screenshot(&shots.join("5-done-failure-mode.png"));
+
+    let mut reception = browser.page();
+    reception.goto(&format!("{reception_url}/"));
+    let banner = reception.text("#failure-mode");
+    assert!(banner.contains("障害時モード"), "{banner}");
+    let queued = reception.text("#offline-queue [data-state=queued]");
+    assert!(queued.contains("照合待ち"), "{queued}");
+    reception.screenshot(&shots.join("reception-failure-mode.png"));
+}

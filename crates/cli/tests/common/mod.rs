@@ -55,15 +55,7 @@ impl Server {
     /// On a given address (a platform started again where its readers know it).
     pub(crate) fn start_at(db: &str, data_dir: &std::path::Path, bind: &str, sets: &[&str]) -> Server {
         let mut command = onshi();
-        command.env("ONSHI_DATA_DIR", data_dir).args([
-            "serve",
-            "--bind",
-            bind,
-            "--db",
-            db,
-            "--set",
-            "log.format=json",
-        ]);
+        command.env("ONSHI_DATA_DIR", data_dir).args(["serve", "--bind", bind, "--db", db, "--set", "log.format=json"]);
         for set in sets {
             command.args(["--set", set]);
         }

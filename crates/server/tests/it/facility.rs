@@ -425,7 +425,11 @@ impl Clinic {
     async fn card_checks_logged(&self) -> u64 {
         let tallies = self
             .store
-            .usage_tallies(at("2026-03-31T15:00:00Z"), at("2026-05-31T15:00:00Z"), NaiveDate::from_ymd_opt(2026, 5, 31).expect("date"))
+            .usage_tallies(
+                at("2026-03-31T15:00:00Z"),
+                at("2026-05-31T15:00:00Z"),
+                NaiveDate::from_ymd_opt(2026, 5, 31).expect("date"),
+            )
             .await
             .expect("tallies");
         tallies.queries.iter().filter(|q| q.method == "card").map(|q| q.count).sum()
@@ -478,26 +482,46 @@ async fn an_offline_visit_is_refused_for_a_bad_signature_or_a_card_revoked_befor
     tampered["consent"]["clinical_drug"] = true.into();
     let (status, body) = c.post("/facility/eligibility/offline-visits", &token, tampered).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!((body["result"].as_str(), body["refusal"]["code"].as_str()), (Some("bad_signature"), Some("bad_signature")));
+    assert_eq!(
+        (body["result"].as_str(), body["refusal"]["code"].as_str()),
+        (Some("bad_signature"), Some("bad_signature"))
+    );
     assert!(body["answer"].is_null(), "{body}");
 
     // Revoked at 03:30: a visit at 03:00 was made with a good card, one at 03:45 was not.
-    c.jpki.revoke(&c.card.serial, onshi_pki::RevocationReason::KeyCompromise, at("2026-05-01T03:30:00Z")).await.expect("revoke");
-    let (_, before) = c.post("/facility/eligibility/offline-visits", &token, c.offline_visit("visit-a", "2026-05-01T03:00:00Z", none)).await;
+    c.jpki
+        .revoke(&c.card.serial, onshi_pki::RevocationReason::KeyCompromise, at("2026-05-01T03:30:00Z"))
+        .await
+        .expect("revoke");
+    let (_, before) = c
+        .post("/facility/eligibility/offline-visits", &token, c.offline_visit("visit-a", "2026-05-01T03:00:00Z", none))
+        .await;
     assert_eq!(before["result"], "valid", "{before}");
-    let (_, after) = c.post("/facility/eligibility/offline-visits", &token, c.offline_visit("visit-b", "2026-05-01T03:45:00Z", none)).await;
+    let (_, after) = c
+        .post("/facility/eligibility/offline-visits", &token, c.offline_visit("visit-b", "2026-05-01T03:45:00Z", none))
+        .await;
     assert_eq!(after["refusal"]["code"], "certificate_revoked", "{after}");
 
     // A visit in the future, a bad id, a missing signature: refused as requests, nothing recorded.
-    let (status, body) = c.post("/facility/eligibility/offline-visits", &token, c.offline_visit("visit-f", "2026-05-01T05:30:00Z", none)).await;
+    let (status, body) = c
+        .post("/facility/eligibility/offline-visits", &token, c.offline_visit("visit-f", "2026-05-01T05:30:00Z", none))
+        .await;
     assert_eq!((status, body["code"].as_str()), (StatusCode::BAD_REQUEST, Some("visit_date_in_future")), "{body}");
-    let (status, _) = c.post("/facility/eligibility/offline-visits", &token, c.offline_visit("bad id!", "2026-05-01T03:00:00Z", none)).await;
+    let (status, _) = c
+        .post("/facility/eligibility/offline-visits", &token, c.offline_visit("bad id!", "2026-05-01T03:00:00Z", none))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let mut unsigned = c.offline_visit("visit-u", "2026-05-01T03:00:00Z", none);
     unsigned.as_object_mut().expect("object").remove("signature");
     let (status, _) = c.post("/facility/eligibility/offline-visits", &token, unsigned).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = c.post("/facility/eligibility/offline-visits", "v1.x.y.0.zz", c.offline_visit("visit-x", "2026-05-01T03:00:00Z", none)).await;
+    let (status, _) = c
+        .post(
+            "/facility/eligibility/offline-visits",
+            "v1.x.y.0.zz",
+            c.offline_visit("visit-x", "2026-05-01T03:00:00Z", none),
+        )
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(c.card_checks_logged().await, 3, "the tampered, the valid and the revoked visit");
 }

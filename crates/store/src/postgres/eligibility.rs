@@ -161,11 +161,11 @@ pub(super) async fn offline_visit(
     visit_id: &str,
 ) -> Result<Option<OfflineVisit>, StoreError> {
     let row = sqlx::query(SELECT_OFFLINE_VISIT)
-    .bind(facility_code)
-    .bind(visit_id)
-    .fetch_optional(pool)
-    .await
-    .map_err(db_err("reading an offline visit"))?;
+        .bind(facility_code)
+        .bind(visit_id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_err("reading an offline visit"))?;
     row.as_ref().map(offline_visit_row).transpose().map_err(db_err("decoding an offline visit"))
 }
 
@@ -199,11 +199,11 @@ pub(super) async fn record_offline_visit(
     .rows_affected();
     if inserted == 0 {
         let row = sqlx::query(SELECT_OFFLINE_VISIT)
-        .bind(&visit.facility_code)
-        .bind(&visit.visit_id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err("reading an offline visit"))?;
+            .bind(&visit.facility_code)
+            .bind(&visit.visit_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_err("reading an offline visit"))?;
         let stored = offline_visit_row(&row).map_err(db_err("decoding an offline visit"))?;
         tx.commit().await.map_err(db_err("ending a transaction"))?;
         return Ok(OfflineVisitRecord::Replayed(stored));
