@@ -70,19 +70,8 @@ pub(crate) struct ConnectorArgs {
     /// to DIR/res, answered requests moved to DIR/done (all created if missing).
     #[arg(long, value_name = "DIR")]
     dir: PathBuf,
-    /// The platform's base URL (default: `server.public_url`, else `http://` and `server.bind`).
-    #[arg(long, value_name = "URL")]
-    platform: Option<String>,
-    #[arg(long, env = "ONSHI_CLIENT_ID", value_name = "ID")]
-    client_id: String,
-    #[arg(
-        long,
-        env = "ONSHI_CLIENT_SECRET",
-        hide_env_values = true,
-        value_name = "SECRET",
-        allow_hyphen_values = true
-    )]
-    client_secret: String,
+    #[command(flatten)]
+    client: crate::platform::ClientArgs,
     /// This facility's 医療機関コード: a request naming another one is
     /// answered with an error. Without it, any code is accepted.
     #[arg(long, value_name = "CODE")]
@@ -111,7 +100,7 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: ConnectorArgs) -> an
     }
     let loaded = settings::load(config_file, &[])?;
     onshi_server::init_tracing(loaded.config.log.format, &loaded.config.log.filter)?;
-    let platform = match &args.platform {
+    let platform = match &args.client.platform {
         Some(url) => url.trim_end_matches('/').to_owned(),
         None => loaded.config.server.public_base_url(),
     };
@@ -126,7 +115,7 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: ConnectorArgs) -> an
     let done = args.dir.join(DONE_DIR);
     std::fs::create_dir_all(&done).with_context(|| format!("cannot create {}", done.display()))?;
     let mut connector = Connector {
-        api: FacilityApi::new(&platform, &args.client_id, &args.client_secret)?,
+        api: FacilityApi::new(&platform, &args.client.client_id, &args.client.client_secret)?,
         exchange,
         done,
         facility,

@@ -38,19 +38,8 @@ pub(crate) struct AddClientArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckNumberArgs {
-    /// The platform's base URL (default: `server.public_url`, else `http://` and `server.bind`).
-    #[arg(long, value_name = "URL")]
-    platform: Option<String>,
-    #[arg(long, env = "ONSHI_CLIENT_ID", value_name = "ID")]
-    client_id: String,
-    #[arg(
-        long,
-        env = "ONSHI_CLIENT_SECRET",
-        hide_env_values = true,
-        value_name = "SECRET",
-        allow_hyphen_values = true
-    )]
-    client_secret: String,
+    #[command(flatten)]
+    client: crate::platform::ClientArgs,
     /// 保険者番号.
     #[arg(long)]
     insurer: String,
@@ -126,11 +115,11 @@ async fn add_client(config_file: Option<PathBuf>, args: AddClientArgs) -> anyhow
 }
 
 async fn check_number(config_file: Option<PathBuf>, args: CheckNumberArgs) -> anyhow::Result<ExitCode> {
-    let platform = match args.platform {
+    let platform = match args.client.platform {
         Some(url) => url.trim_end_matches('/').to_owned(),
         None => settings::load(config_file, &[])?.config.server.public_base_url(),
     };
-    let mut api = FacilityApi::new(&platform, &args.client_id, &args.client_secret)?;
+    let mut api = FacilityApi::new(&platform, &args.client.client_id, &args.client.client_secret)?;
     let mut query = serde_json::json!({
         "insurer_number": args.insurer, "symbol": args.symbol, "number": args.number, "birth_date": args.birth_date,
     });

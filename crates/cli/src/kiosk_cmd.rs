@@ -68,20 +68,8 @@ pub(crate) struct KioskArgs {
     /// serve`), `pcsc` (the first PC/SC reader with a card) or `pcsc:READER NAME`.
     #[arg(long, default_value = "tcp://127.0.0.1:35990", value_name = "CARD")]
     card: String,
-    /// The platform's base URL (default: `server.public_url`, else `http://` and `server.bind`).
-    #[arg(long, value_name = "URL")]
-    platform: Option<String>,
-    #[arg(long, env = "ONSHI_CLIENT_ID", value_name = "ID")]
-    client_id: String,
-    /// The client secret (it may begin with `-`). Also `ONSHI_CLIENT_SECRET`.
-    #[arg(
-        long,
-        env = "ONSHI_CLIENT_SECRET",
-        hide_env_values = true,
-        allow_hyphen_values = true,
-        value_name = "SECRET"
-    )]
-    client_secret: String,
+    #[command(flatten)]
+    client: crate::platform::ClientArgs,
     /// Where the kiosk screen is served; a loopback address only, since the
     /// PIN is typed on it (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:7800", value_name = "HOST:PORT")]
@@ -255,11 +243,11 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: KioskArgs) -> anyhow
             args.listen
         );
     }
-    let config = match (&args.platform, &args.state_dir) {
+    let config = match (&args.client.platform, &args.state_dir) {
         (Some(_), Some(_)) => None,
         _ => Some(settings::load(config_file, &[])?.config),
     };
-    let platform = match (args.platform, &config) {
+    let platform = match (args.client.platform, &config) {
         (Some(url), _) => url.trim_end_matches('/').to_owned(),
         (None, Some(config)) => config.server.public_base_url(),
         (None, None) => unreachable!("the configuration is loaded when --platform is not given"),
@@ -289,7 +277,7 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: KioskArgs) -> anyhow
     };
     let kiosk = Arc::new(Kiosk {
         card: args.card,
-        api: tokio::sync::Mutex::new(FacilityApi::new(&platform, &args.client_id, &args.client_secret)?),
+        api: tokio::sync::Mutex::new(FacilityApi::new(&platform, &args.client.client_id, &args.client.client_secret)?),
         visit_date,
         camera,
         visit: tokio::sync::Mutex::new(Visit::default()),

@@ -220,6 +220,27 @@ fn unreachable(error: reqwest::Error) -> ApiFailure {
 
 /// An eligibility answer of `/facility/eligibility/*` (the fields the
 /// connector writes; see `onshi_server`'s `AnswerBody`).
+/// Where the platform is and the facility system's client credentials: the
+/// same flags for every command that calls the facility API.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct ClientArgs {
+    /// The platform's base URL (default: `server.public_url`, else `http://` and `server.bind`).
+    #[arg(long, value_name = "URL")]
+    pub(crate) platform: Option<String>,
+    /// The facility system's client id (`onshi facility add-client`). Also `ONSHI_CLIENT_ID`.
+    #[arg(long, env = "ONSHI_CLIENT_ID", value_name = "ID")]
+    pub(crate) client_id: String,
+    /// The client secret (it may begin with `-`). Also `ONSHI_CLIENT_SECRET`.
+    #[arg(
+        long,
+        env = "ONSHI_CLIENT_SECRET",
+        hide_env_values = true,
+        allow_hyphen_values = true,
+        value_name = "SECRET"
+    )]
+    pub(crate) client_secret: String,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Answer {
     pub(crate) validity: ValidityBody,

@@ -59,19 +59,8 @@ pub(crate) struct CheckArgs {
     /// The card, as for `sign-in`.
     #[arg(long, default_value = "tcp://127.0.0.1:35990", value_name = "CARD")]
     card: String,
-    /// The platform's base URL (default: `server.public_url`, else `http://` and `server.bind`).
-    #[arg(long, value_name = "URL")]
-    platform: Option<String>,
-    #[arg(long, env = "ONSHI_CLIENT_ID", value_name = "ID")]
-    client_id: String,
-    #[arg(
-        long,
-        env = "ONSHI_CLIENT_SECRET",
-        hide_env_values = true,
-        value_name = "SECRET",
-        allow_hyphen_values = true
-    )]
-    client_secret: String,
+    #[command(flatten)]
+    client: crate::platform::ClientArgs,
     /// The 4-digit PIN, as for `sign-in`. Also `ONSHI_PIN`.
     #[arg(long, env = "ONSHI_PIN", hide_env_values = true, value_name = "PIN")]
     pin: Option<String>,
@@ -245,7 +234,7 @@ async fn sign_in(config_file: Option<PathBuf>, args: SignInArgs) -> anyhow::Resu
 /// a card that refused (wrong PIN, locked) writes nothing, as the patient
 /// tries again at the reader.
 async fn check(config_file: Option<PathBuf>, args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let platform = match args.platform {
+    let platform = match args.client.platform {
         Some(url) => url.trim_end_matches('/').to_owned(),
         None => settings::load(config_file, &[])?.config.server.public_base_url(),
     };
@@ -261,7 +250,7 @@ async fn check(config_file: Option<PathBuf>, args: CheckArgs) -> anyhow::Result<
     exchange
         .create_all()
         .with_context(|| format!("cannot create the exchange folders under {}", args.dir.display()))?;
-    let mut api = FacilityApi::new(&platform, &args.client_id, &args.client_secret)?;
+    let mut api = FacilityApi::new(&platform, &args.client.client_id, &args.client.client_secret)?;
     let signed = match sign_challenge(&args.card, &platform, api.http(), args.pin).await? {
         Ok(signed) => signed,
         Err(refusal) => return refuse(refusal),
