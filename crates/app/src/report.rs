@@ -6,7 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use onshi_domain::Date;
 use onshi_domain::usage::{ConsentColumn, KindRow, UsageReport};
 use onshi_store::{Store, StoreError};
@@ -67,18 +67,13 @@ impl Month {
 
     /// The month's first instant, 00:00 in Japan.
     pub fn start(self) -> DateTime<Utc> {
-        japan_midnight(self.first)
+        onshi_domain::date::start_in_japan(self.first)
     }
 
     /// The next month's first instant (exclusive end).
     pub fn end(self) -> DateTime<Utc> {
-        japan_midnight(self.next().first)
+        onshi_domain::date::start_in_japan(self.next().first)
     }
-}
-
-fn japan_midnight(day: Date) -> DateTime<Utc> {
-    let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("UTC+9");
-    jst.from_local_datetime(&day.and_time(NaiveTime::MIN)).single().expect("UTC+9 has no gaps").with_timezone(&Utc)
 }
 
 /// Build the month's report from the store.

@@ -733,7 +733,7 @@ fn finish(kiosk: &Kiosk, visit: &mut Visit, answer: platform::Answer, mut lines:
 
 /// `2026年5月1日 9:30`, Japan time.
 fn japanese_time(at: DateTime<Utc>) -> String {
-    (at + TimeDelta::hours(9)).naive_utc().format("%Y年%-m月%-d日 %-H:%M").to_string()
+    onshi_domain::date::time_in_japan(at).format("%Y年%-m月%-d日 %-H:%M").to_string()
 }
 
 /// The platform cannot be reached: the card is verified here, the visit

@@ -278,7 +278,7 @@ fn offline_queue(out: &mut String, queue: &[QueuedVisit]) {
         "<section id=\"offline-queue\" aria-label=\"障害時モードの受付\"><h2>障害時モードで受け付けた確認（オンライン資格確認との照合）</h2>",
     );
     for visit in queue.iter().rev() {
-        let at = (visit.visited_at + chrono::TimeDelta::hours(9)).naive_utc();
+        let at = onshi_domain::date::time_in_japan(visit.visited_at);
         let outcome: serde_json::Value =
             visit.outcome.as_deref().and_then(|o| serde_json::from_str(o).ok()).unwrap_or_default();
         let name = outcome["answer"]["coverages"][0]["name"].as_str().unwrap_or(&visit.name).to_owned();

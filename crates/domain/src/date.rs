@@ -95,6 +95,13 @@ pub fn time_in_japan(instant: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDat
     (instant + chrono::TimeDelta::hours(9)).naive_utc()
 }
 
+/// The instant a day begins in Japan (00:00 JST), the inverse of
+/// [`in_japan`]: a day or month of records in Japan is the instants from
+/// this day's start to the next day's.
+pub fn start_in_japan(day: Date) -> chrono::DateTime<chrono::Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::TimeDelta::hours(9)
+}
+
 /// Format as ISO `YYYY-MM-DD`.
 pub fn iso(date: Date) -> String {
     date.format("%Y-%m-%d").to_string()

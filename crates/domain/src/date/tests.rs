@@ -77,4 +77,7 @@ fn the_time_in_japan_is_nine_hours_ahead_of_utc_and_turns_the_date_at_15_utc() {
     assert_eq!(time_in_japan(utc(14, 59)).format("%Y%m%d%H%M%S").to_string(), "20260331235900");
     assert_eq!(time_in_japan(utc(15, 0)).format("%Y%m%d%H%M%S").to_string(), "20260401000000");
     assert_eq!(in_japan(utc(15, 0)), time_in_japan(utc(15, 0)).date());
+    let april_first = chrono::NaiveDate::from_ymd_opt(2026, 4, 1).expect("valid");
+    assert_eq!(start_in_japan(april_first), utc(15, 0));
+    assert_eq!(in_japan(start_in_japan(april_first)), april_first);
 }
