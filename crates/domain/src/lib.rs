@@ -6,6 +6,7 @@
 //! nothing of databases, HTTP or serialisation formats. Everything here is a
 //! pure function of its inputs, so it can be tested exhaustively.
 
+pub mod audit;
 pub mod date;
 pub mod eligibility;
 pub mod facility;
