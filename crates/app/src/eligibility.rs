@@ -358,6 +358,7 @@ impl Eligibility {
             return Err(CheckError::LinkageUnderInspection);
         }
         let coverages = self.coverages(eligible.iter().map(|&i| members[i].clone())).await?;
+        let within_grace = matches!(signed_in.validity, CertValidity::WithinGrace { .. });
         let consent = Consent {
             person_id: signed_in.person_id,
             facility_code: facility.code.as_str().to_owned(),
@@ -365,8 +366,11 @@ impl Eligibility {
             given_at,
             expires_at: given_at + TimeDelta::hours(CONSENT_HOURS),
             media: if method == Method::Smartphone { "smartphone" } else { "card" }.to_owned(),
+            purpose: "treatment".to_owned(),
+            data_from: None,
+            data_to: None,
+            certificate_in_grace: within_grace,
         };
-        let within_grace = matches!(signed_in.validity, CertValidity::WithinGrace { .. });
         let registered = self.store.registration(signed_in.person_id).await?.is_some_and(|r| r.registered);
         Ok(Answer {
             validity,

@@ -238,6 +238,7 @@ impl InFlight {
                 report.rejected_rows += 1;
                 let (field, value) = match conflict {
                     onshi_store::RowConflict::MyNumberTaken { my_number, .. } => ("my_number", my_number.clone()),
+                    onshi_store::RowConflict::UnknownMember { key } => ("member", key.clone()),
                 };
                 batch_rejects.push(Reject {
                     line: self.lines[*idx],

@@ -194,7 +194,9 @@ pub enum ChainError {
     OtherPerson { expected: i64, found: i64 },
     #[error("entry {expected} is missing (the next one is {found}): an entry was removed")]
     Gap { expected: u64, found: u64 },
-    #[error("entry {seq} does not follow entry {previous}: its previous hash differs (an entry was removed or altered)")]
+    #[error(
+        "entry {seq} does not follow entry {previous}: its previous hash differs (an entry was removed or altered)"
+    )]
     Broken { seq: u64, previous: u64 },
     #[error("entry {seq} was altered: its fields no longer give its hash")]
     Altered { seq: u64 },

@@ -23,6 +23,20 @@ pub struct MemberKey {
     pub branch: Branch,
 }
 
+impl std::fmt::Display for MemberKey {
+    /// `保険者番号 06139999 記号 1234 番号 5678 枝番 01`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "保険者番号 {} 記号 {} 番号 {} 枝番 {}",
+            self.insurer_number.as_str(),
+            self.symbol.as_str(),
+            self.number.as_str(),
+            self.branch
+        )
+    }
+}
+
 /// A member record as the insurer registers it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Member {

@@ -32,6 +32,15 @@ pub struct Consent {
     pub expires_at: DateTime<Utc>,
     /// `card` or `smartphone`.
     pub media: String,
+    /// Why the data is shared: `treatment` (診療・調剤) for a reader's consent.
+    pub purpose: String,
+    /// The range of data the consent covers; `None`: each category's window
+    /// (drug and clinical history of the last 3 years, checkups of 5).
+    pub data_from: Option<onshi_domain::Date>,
+    pub data_to: Option<onshi_domain::Date>,
+    /// Given with a user-authentication certificate in its post-expiry
+    /// grace: eligibility only, so the consent lets nobody view (DESIGN.md).
+    pub certificate_in_grace: bool,
 }
 
 /// A month's tallies for the usage report (see [`onshi_domain::usage`]).

@@ -23,6 +23,7 @@ mod decode;
 pub mod eligibility;
 pub mod inspection;
 pub mod jpki;
+pub mod medical;
 pub mod members;
 mod migrate;
 #[cfg(feature = "postgres")]
@@ -132,6 +133,8 @@ impl BatchOutcome {
 pub enum RowConflict {
     #[error("個人番号 {my_number} is already registered to 住民票コード {holder}")]
     MyNumberTaken { my_number: String, holder: String },
+    #[error("no member {key} is registered: register the member (資格取得) before sending their records")]
+    UnknownMember { key: String },
 }
 
 /// A resident with their storage key.
@@ -327,10 +330,11 @@ pub trait Store: Send + Sync + 'static {
 
     async fn facility_client(&self, client_id: &str) -> Result<Option<eligibility::FacilityClient>, StoreError>;
 
-    async fn record_consent(&self, consent: eligibility::Consent) -> Result<(), StoreError>;
+    /// Record a consent; returns its id.
+    async fn record_consent(&self, consent: eligibility::Consent) -> Result<i64, StoreError>;
 
     /// A person's consents, oldest first.
-    async fn consents_of_person(&self, person_id: PersonId) -> Result<Vec<eligibility::Consent>, StoreError>;
+    async fn consents_of_person(&self, person_id: PersonId) -> Result<Vec<medical::StoredConsent>, StoreError>;
 
     /// Append entries to the eligibility log, in one transaction.
     async fn log_eligibility(&self, entries: Vec<eligibility::EligibilityLogEntry>) -> Result<(), StoreError>;
@@ -448,6 +452,108 @@ pub trait Store: Send + Sync + 'static {
         member_id: MemberId,
         person_id: PersonId,
     ) -> Result<Vec<inspection::MedicalAccess>, StoreError>;
+
+    // ---- Medical information (issue 6; see [`medical`]) ----
+
+    /// Upsert records by (保険者番号, kind, record id), each attached to the
+    /// member its key names; a record whose member is not registered is
+    /// rejected ([`RowConflict::UnknownMember`]), the rest are written, in
+    /// one transaction. `unchanged` counts records sent again as they are.
+    async fn upsert_medical_records(
+        &self,
+        records: Vec<medical::NewRecord>,
+        at: DateTime<Utc>,
+    ) -> Result<BatchOutcome, StoreError>;
+
+    /// A person's records of these kinds dated on or after `from`, through
+    /// the members linked to them whose link is usable (never a suspended
+    /// one), newest first.
+    async fn medical_records_of_person(
+        &self,
+        person_id: PersonId,
+        kinds: Vec<String>,
+        from: Date,
+    ) -> Result<Vec<medical::StoredRecord>, StoreError>;
+
+    /// How many records wait on members that are not linked or whose link
+    /// is suspended (quarantined), and how many there are in all.
+    async fn medical_record_counts(&self) -> Result<(u64, u64), StoreError>;
+
+    /// The consents of `person_id` for `facility_code` not revoked and not
+    /// expired at `at` (given at or before it), newest first.
+    async fn consents_in_force(
+        &self,
+        person_id: PersonId,
+        facility_code: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<medical::StoredConsent>, StoreError>;
+
+    async fn consent(&self, consent_id: i64) -> Result<Option<medical::StoredConsent>, StoreError>;
+
+    /// Revoke a consent at `at`; a consent revoked before stays as it was.
+    /// `NotFound` for an unknown id.
+    async fn revoke_consent(
+        &self,
+        consent_id: i64,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<medical::StoredConsent, StoreError>;
+
+    /// Register or update a facility's staff member; `NotFound` for an
+    /// unknown facility.
+    async fn upsert_staff(&self, staff: medical::Staff) -> Result<(), StoreError>;
+
+    async fn staff(&self, facility_code: &str, staff_id: &str) -> Result<Option<medical::Staff>, StoreError>;
+
+    /// Designate (or stop designating) a facility for emergency viewing
+    /// (救急時医療情報閲覧); `NotFound` for an unknown facility.
+    async fn set_emergency_facility(
+        &self,
+        facility_code: &str,
+        designated: bool,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> Result<(), StoreError>;
+
+    async fn is_emergency_facility(&self, facility_code: &str) -> Result<bool, StoreError>;
+
+    /// Register or rename a fire department.
+    async fn upsert_crew(&self, crew: medical::Crew) -> Result<(), StoreError>;
+
+    async fn crew(&self, crew_code: &str) -> Result<Option<medical::Crew>, StoreError>;
+
+    /// Record a fire department's API client; `NotFound` for an unknown
+    /// department, `Conflict` for a client id in use.
+    async fn insert_crew_client(&self, client: medical::CrewClient) -> Result<(), StoreError>;
+
+    async fn crew_client(&self, client_id: &str) -> Result<Option<medical::CrewClient>, StoreError>;
+
+    /// Append accesses to their people's chains and sign each new head with
+    /// `signer`, all in one transaction: when this fails, nothing is logged
+    /// (and the caller must not answer). Returns the new entries in order.
+    async fn append_accesses(
+        &self,
+        accesses: Vec<onshi_domain::audit::Access>,
+        signer: medical::Signer,
+    ) -> Result<Vec<onshi_domain::audit::Entry>, StoreError>;
+
+    /// A person's whole access log and its signed head.
+    async fn access_log_of_person(&self, person_id: PersonId) -> Result<medical::PersonLog, StoreError>;
+
+    /// Entries of every person in (person, seq) order after `after`, at
+    /// most `limit`: the walk of a whole-log verification.
+    async fn access_log_page(
+        &self,
+        after: Option<(PersonId, u64)>,
+        limit: u32,
+    ) -> Result<Vec<onshi_domain::audit::Entry>, StoreError>;
+
+    /// Heads in person order after `after`, at most `limit`.
+    async fn access_heads_page(
+        &self,
+        after: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<medical::AccessHead>, StoreError>;
 
     // ---- The insurer's one-by-one flows (see [`members`]) ----
 

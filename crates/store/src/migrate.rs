@@ -62,6 +62,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_registration_events"),
     migration!(7, "0007_member_flows"),
     migration!(8, "0008_offline_visits"),
+    migration!(9, "0009_medical_information"),
 ];
 
 /// What `Store::migrate` did.

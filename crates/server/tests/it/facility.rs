@@ -467,7 +467,7 @@ async fn an_offline_visit_is_reconciled_once_and_a_replay_answers_the_stored_res
     let person = c.jpki.face_verified(&c.card.jpki.auth.certificate, c.clock.now()).await.expect("card").person_id;
     let consents = c.store.consents_of_person(person).await.expect("consents");
     assert_eq!(consents.len(), 1, "one consent for one visit: {consents:?}");
-    assert_eq!(consents[0].given_at, at("2026-05-01T02:30:00Z"));
+    assert_eq!(consents[0].consent.given_at, at("2026-05-01T02:30:00Z"));
     assert_eq!(c.card_checks_logged().await, 1, "one card check logged for one visit");
 }
 

@@ -9,6 +9,7 @@ use crate::eligibility::{
     Consent, DocumentKind, EligibilityDocument, EligibilityLogEntry, FacilityClient, OfflineVisit, OfflineVisitRecord,
     Registration, UsageTallies,
 };
+use crate::medical::StoredConsent;
 use crate::{PersonId, StoreError};
 
 use super::db_err;
@@ -65,10 +66,14 @@ pub(super) async fn facility_client(pool: &PgPool, client_id: &str) -> Result<Op
     .map_err(db_err("decoding a facility client"))
 }
 
-pub(super) async fn record_consent(pool: &PgPool, consent: &Consent) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO consents (person_id, facility_code, categories, given_at, expires_at, media)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+pub(super) async fn record_consent<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    consent: &Consent,
+) -> Result<i64, StoreError> {
+    sqlx::query_scalar(
+        "INSERT INTO consents (person_id, facility_code, categories, given_at, expires_at, media, purpose,
+                data_from, data_to, certificate_in_grace)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING consent_id",
     )
     .bind(consent.person_id.0)
     .bind(&consent.facility_code)
@@ -76,36 +81,49 @@ pub(super) async fn record_consent(pool: &PgPool, consent: &Consent) -> Result<(
     .bind(consent.given_at)
     .bind(consent.expires_at)
     .bind(&consent.media)
-    .execute(pool)
+    .bind(&consent.purpose)
+    .bind(consent.data_from)
+    .bind(consent.data_to)
+    .bind(consent.certificate_in_grace)
+    .fetch_one(executor)
     .await
-    .map_err(db_err("recording a consent"))?;
-    Ok(())
+    .map_err(db_err("recording a consent"))
 }
 
-pub(super) async fn consents_of_person(pool: &PgPool, person_id: PersonId) -> Result<Vec<Consent>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT person_id, facility_code, categories, given_at, expires_at, media FROM consents
-         WHERE person_id = $1 ORDER BY given_at, consent_id",
-    )
+/// The columns [`consent_row`] reads.
+pub(super) const CONSENT_SELECT: &str = "SELECT consent_id, person_id, facility_code, categories, given_at,
+    expires_at, media, purpose, data_from, data_to, certificate_in_grace, revoked_at, revoked_by FROM consents";
+
+pub(super) fn consent_row(row: &sqlx::postgres::PgRow) -> Result<StoredConsent, sqlx::Error> {
+    let categories: String = row.try_get(3)?;
+    Ok(StoredConsent {
+        consent_id: row.try_get(0)?,
+        consent: Consent {
+            person_id: PersonId(row.try_get(1)?),
+            facility_code: row.try_get(2)?,
+            categories: list(&categories),
+            given_at: row.try_get(4)?,
+            expires_at: row.try_get(5)?,
+            media: row.try_get(6)?,
+            purpose: row.try_get(7)?,
+            data_from: row.try_get(8)?,
+            data_to: row.try_get(9)?,
+            certificate_in_grace: row.try_get(10)?,
+        },
+        revoked_at: row.try_get(11)?,
+        revoked_by: row.try_get(12)?,
+    })
+}
+
+pub(super) async fn consents_of_person(pool: &PgPool, person_id: PersonId) -> Result<Vec<StoredConsent>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{CONSENT_SELECT} WHERE person_id = $1 ORDER BY given_at, consent_id"
+    )))
     .bind(person_id.0)
     .fetch_all(pool)
     .await
     .map_err(db_err("reading consents"))?;
-    rows.iter()
-        .map(|row| {
-            let categories: String = row.try_get(2)?;
-            let given_at: DateTime<Utc> = row.try_get(3)?;
-            Ok(Consent {
-                person_id: PersonId(row.try_get(0)?),
-                facility_code: row.try_get(1)?,
-                categories: list(&categories),
-                given_at,
-                expires_at: row.try_get(4)?,
-                media: row.try_get(5)?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(db_err("decoding consents"))
+    rows.iter().map(consent_row).collect::<Result<Vec<_>, sqlx::Error>>().map_err(db_err("decoding consents"))
 }
 
 pub(super) async fn log_eligibility(pool: &PgPool, entries: &[EligibilityLogEntry]) -> Result<(), StoreError> {
@@ -209,19 +227,7 @@ pub(super) async fn record_offline_visit(
         return Ok(OfflineVisitRecord::Replayed(stored));
     }
     if let Some(consent) = consent {
-        sqlx::query(
-            "INSERT INTO consents (person_id, facility_code, categories, given_at, expires_at, media)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(consent.person_id.0)
-        .bind(&consent.facility_code)
-        .bind(consent.categories.join(","))
-        .bind(consent.given_at)
-        .bind(consent.expires_at)
-        .bind(&consent.media)
-        .execute(&mut *tx)
-        .await
-        .map_err(db_err("recording a consent"))?;
+        record_consent(&mut *tx, consent).await?;
     }
     sqlx::query(
         "INSERT INTO eligibility_log (at, facility_code, facility_kind, method, result, person_id, insurer_number,

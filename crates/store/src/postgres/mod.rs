@@ -22,6 +22,7 @@ use onshi_domain::registry::{Resident, ResidentCode};
 mod eligibility;
 mod inspection;
 mod jpki;
+mod medical;
 mod members;
 
 use crate::decode::{RawAttributes, RawMember, RawResident, mask_my_number};
@@ -652,11 +653,11 @@ impl Store for PostgresStore {
         eligibility::facility_client(&self.pool, client_id).await
     }
 
-    async fn record_consent(&self, consent: crate::eligibility::Consent) -> Result<(), StoreError> {
+    async fn record_consent(&self, consent: crate::eligibility::Consent) -> Result<i64, StoreError> {
         eligibility::record_consent(&self.pool, &consent).await
     }
 
-    async fn consents_of_person(&self, person_id: PersonId) -> Result<Vec<crate::eligibility::Consent>, StoreError> {
+    async fn consents_of_person(&self, person_id: PersonId) -> Result<Vec<crate::medical::StoredConsent>, StoreError> {
         eligibility::consents_of_person(&self.pool, person_id).await
     }
 
@@ -851,5 +852,114 @@ impl Store for PostgresStore {
         to: Date,
     ) -> Result<Vec<crate::members::LateRegistration>, StoreError> {
         members::late_registrations(&self.pool, insurer, from, to).await
+    }
+
+    async fn upsert_medical_records(
+        &self,
+        records: Vec<crate::medical::NewRecord>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<BatchOutcome, StoreError> {
+        medical::upsert_records(&self.pool, &records, at).await
+    }
+
+    async fn medical_records_of_person(
+        &self,
+        person_id: PersonId,
+        kinds: Vec<String>,
+        from: Date,
+    ) -> Result<Vec<crate::medical::StoredRecord>, StoreError> {
+        medical::records_of_person(&self.pool, person_id, &kinds, from).await
+    }
+
+    async fn medical_record_counts(&self) -> Result<(u64, u64), StoreError> {
+        medical::record_counts(&self.pool).await
+    }
+
+    async fn consents_in_force(
+        &self,
+        person_id: PersonId,
+        facility_code: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::medical::StoredConsent>, StoreError> {
+        medical::consents_in_force(&self.pool, person_id, facility_code, at).await
+    }
+
+    async fn consent(&self, consent_id: i64) -> Result<Option<crate::medical::StoredConsent>, StoreError> {
+        medical::consent(&self.pool, consent_id).await
+    }
+
+    async fn revoke_consent(
+        &self,
+        consent_id: i64,
+        at: chrono::DateTime<chrono::Utc>,
+        by: &str,
+    ) -> Result<crate::medical::StoredConsent, StoreError> {
+        medical::revoke_consent(&self.pool, consent_id, at, by).await
+    }
+
+    async fn upsert_staff(&self, staff: crate::medical::Staff) -> Result<(), StoreError> {
+        medical::upsert_staff(&self.pool, &staff).await
+    }
+
+    async fn staff(&self, facility_code: &str, staff_id: &str) -> Result<Option<crate::medical::Staff>, StoreError> {
+        medical::staff(&self.pool, facility_code, staff_id).await
+    }
+
+    async fn set_emergency_facility(
+        &self,
+        facility_code: &str,
+        designated: bool,
+        at: chrono::DateTime<chrono::Utc>,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        medical::set_emergency(&self.pool, facility_code, designated, at, by).await
+    }
+
+    async fn is_emergency_facility(&self, facility_code: &str) -> Result<bool, StoreError> {
+        medical::is_emergency(&self.pool, facility_code).await
+    }
+
+    async fn upsert_crew(&self, crew: crate::medical::Crew) -> Result<(), StoreError> {
+        medical::upsert_crew(&self.pool, &crew).await
+    }
+
+    async fn crew(&self, crew_code: &str) -> Result<Option<crate::medical::Crew>, StoreError> {
+        medical::crew(&self.pool, crew_code).await
+    }
+
+    async fn insert_crew_client(&self, client: crate::medical::CrewClient) -> Result<(), StoreError> {
+        medical::insert_crew_client(&self.pool, &client).await
+    }
+
+    async fn crew_client(&self, client_id: &str) -> Result<Option<crate::medical::CrewClient>, StoreError> {
+        medical::crew_client(&self.pool, client_id).await
+    }
+
+    async fn append_accesses(
+        &self,
+        accesses: Vec<onshi_domain::audit::Access>,
+        signer: crate::medical::Signer,
+    ) -> Result<Vec<onshi_domain::audit::Entry>, StoreError> {
+        medical::append(&self.pool, accesses, &signer).await
+    }
+
+    async fn access_log_of_person(&self, person_id: PersonId) -> Result<crate::medical::PersonLog, StoreError> {
+        medical::log_of_person(&self.pool, person_id).await
+    }
+
+    async fn access_log_page(
+        &self,
+        after: Option<(PersonId, u64)>,
+        limit: u32,
+    ) -> Result<Vec<onshi_domain::audit::Entry>, StoreError> {
+        medical::log_page(&self.pool, after, limit).await
+    }
+
+    async fn access_heads_page(
+        &self,
+        after: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<crate::medical::AccessHead>, StoreError> {
+        medical::heads_page(&self.pool, after, limit).await
     }
 }

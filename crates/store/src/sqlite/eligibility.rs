@@ -9,6 +9,7 @@ use crate::eligibility::{
     Consent, DocumentKind, EligibilityDocument, EligibilityLogEntry, FacilityClient, OfflineVisit, OfflineVisitRecord,
     Registration, UsageTallies,
 };
+use crate::medical::StoredConsent;
 use crate::{PersonId, StoreError};
 
 use super::db_err;
@@ -68,10 +69,11 @@ pub(super) fn facility_client(conn: &Connection, client_id: &str) -> Result<Opti
     .map_err(db_err("reading a facility client"))
 }
 
-pub(super) fn record_consent(conn: &Connection, consent: &Consent) -> Result<(), StoreError> {
+pub(super) fn record_consent(conn: &Connection, consent: &Consent) -> Result<i64, StoreError> {
     conn.prepare_cached(
-        "INSERT INTO consents (person_id, facility_code, categories, given_at, expires_at, media)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO consents (person_id, facility_code, categories, given_at, expires_at, media, purpose,
+                data_from, data_to, certificate_in_grace)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )
     .and_then(|mut stmt| {
         stmt.execute(params![
@@ -80,33 +82,58 @@ pub(super) fn record_consent(conn: &Connection, consent: &Consent) -> Result<(),
             consent.categories.join(","),
             ts(consent.given_at),
             ts(consent.expires_at),
-            consent.media
+            consent.media,
+            consent.purpose,
+            consent.data_from.map(super::rows::iso),
+            consent.data_to.map(super::rows::iso),
+            consent.certificate_in_grace,
         ])
     })
     .map_err(db_err("recording a consent"))?;
-    Ok(())
+    Ok(conn.last_insert_rowid())
 }
 
-pub(super) fn consents_of_person(conn: &Connection, person_id: PersonId) -> Result<Vec<Consent>, StoreError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT person_id, facility_code, categories, given_at, expires_at, media FROM consents
-             WHERE person_id = ?1 ORDER BY given_at, consent_id",
-        )
-        .map_err(db_err("preparing the consents query"))?;
-    stmt.query_map([person_id.0], |row| {
-        Ok(Consent {
-            person_id: PersonId(row.get(0)?),
-            facility_code: row.get(1)?,
-            categories: list(&row.get::<_, String>(2)?),
-            given_at: ts_at(row, 3)?,
-            expires_at: ts_at(row, 4)?,
-            media: row.get(5)?,
-        })
+/// The columns [`consent_row`] reads.
+pub(super) const CONSENT_SELECT: &str = "SELECT consent_id, person_id, facility_code, categories, given_at,
+    expires_at, media, purpose, data_from, data_to, certificate_in_grace, revoked_at, revoked_by FROM consents";
+
+pub(super) fn consent_row(row: &Row<'_>) -> rusqlite::Result<StoredConsent> {
+    let date = |idx: usize| -> rusqlite::Result<Option<onshi_domain::Date>> {
+        match row.get::<_, Option<String>>(idx)? {
+            None => Ok(None),
+            Some(_) => date_at(row, idx).map(Some),
+        }
+    };
+    Ok(StoredConsent {
+        consent_id: row.get(0)?,
+        consent: Consent {
+            person_id: PersonId(row.get(1)?),
+            facility_code: row.get(2)?,
+            categories: list(&row.get::<_, String>(3)?),
+            given_at: ts_at(row, 4)?,
+            expires_at: ts_at(row, 5)?,
+            media: row.get(6)?,
+            purpose: row.get(7)?,
+            data_from: date(8)?,
+            data_to: date(9)?,
+            certificate_in_grace: row.get(10)?,
+        },
+        revoked_at: match row.get::<_, Option<String>>(11)? {
+            None => None,
+            Some(_) => Some(ts_at(row, 11)?),
+        },
+        revoked_by: row.get(12)?,
     })
-    .map_err(db_err("reading consents"))?
-    .collect::<Result<Vec<_>, _>>()
-    .map_err(db_err("reading consents"))
+}
+
+pub(super) fn consents_of_person(conn: &Connection, person_id: PersonId) -> Result<Vec<StoredConsent>, StoreError> {
+    let mut stmt = conn
+        .prepare_cached(&format!("{CONSENT_SELECT} WHERE person_id = ?1 ORDER BY given_at, consent_id"))
+        .map_err(db_err("preparing the consents query"))?;
+    stmt.query_map([person_id.0], consent_row)
+        .map_err(db_err("reading consents"))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db_err("reading consents"))
 }
 
 pub(super) fn log_eligibility(conn: &mut Connection, entries: &[EligibilityLogEntry]) -> Result<(), StoreError> {
@@ -254,7 +281,7 @@ pub(super) fn registration(conn: &Connection, person_id: PersonId) -> Result<Opt
     .map_err(db_err("reading a registration"))
 }
 
-fn date_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<onshi_domain::Date> {
+pub(super) fn date_at(row: &Row<'_>, idx: usize) -> rusqlite::Result<onshi_domain::Date> {
     let text: String = row.get(idx)?;
     onshi_domain::Date::parse_from_str(&text, "%Y-%m-%d")
         .map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))

@@ -28,6 +28,7 @@ use crate::{
 mod eligibility;
 mod inspection;
 mod jpki;
+mod medical;
 mod members;
 mod rows;
 
@@ -809,11 +810,11 @@ impl Store for SqliteStore {
         self.read(move |conn| eligibility::facility_client(conn, &id)).await
     }
 
-    async fn record_consent(&self, consent: crate::eligibility::Consent) -> Result<(), StoreError> {
+    async fn record_consent(&self, consent: crate::eligibility::Consent) -> Result<i64, StoreError> {
         self.write(move |conn| eligibility::record_consent(conn, &consent)).await
     }
 
-    async fn consents_of_person(&self, person_id: PersonId) -> Result<Vec<crate::eligibility::Consent>, StoreError> {
+    async fn consents_of_person(&self, person_id: PersonId) -> Result<Vec<crate::medical::StoredConsent>, StoreError> {
         self.read(move |conn| eligibility::consents_of_person(conn, person_id)).await
     }
 
@@ -1023,5 +1024,121 @@ impl Store for SqliteStore {
     ) -> Result<Vec<crate::members::LateRegistration>, StoreError> {
         let insurer = insurer.clone();
         self.read(move |conn| members::late_registrations(conn, &insurer, from, to)).await
+    }
+
+    async fn upsert_medical_records(
+        &self,
+        records: Vec<crate::medical::NewRecord>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<BatchOutcome, StoreError> {
+        self.write(move |conn| medical::upsert_records(conn, &records, at)).await
+    }
+
+    async fn medical_records_of_person(
+        &self,
+        person_id: PersonId,
+        kinds: Vec<String>,
+        from: Date,
+    ) -> Result<Vec<crate::medical::StoredRecord>, StoreError> {
+        self.read(move |conn| medical::records_of_person(conn, person_id, &kinds, from)).await
+    }
+
+    async fn medical_record_counts(&self) -> Result<(u64, u64), StoreError> {
+        self.read(medical::record_counts).await
+    }
+
+    async fn consents_in_force(
+        &self,
+        person_id: PersonId,
+        facility_code: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<crate::medical::StoredConsent>, StoreError> {
+        let facility_code = facility_code.to_owned();
+        self.read(move |conn| medical::consents_in_force(conn, person_id, &facility_code, at)).await
+    }
+
+    async fn consent(&self, consent_id: i64) -> Result<Option<crate::medical::StoredConsent>, StoreError> {
+        self.read(move |conn| medical::consent(conn, consent_id)).await
+    }
+
+    async fn revoke_consent(
+        &self,
+        consent_id: i64,
+        at: chrono::DateTime<chrono::Utc>,
+        by: &str,
+    ) -> Result<crate::medical::StoredConsent, StoreError> {
+        let by = by.to_owned();
+        self.write(move |conn| medical::revoke_consent(conn, consent_id, at, &by)).await
+    }
+
+    async fn upsert_staff(&self, staff: crate::medical::Staff) -> Result<(), StoreError> {
+        self.write(move |conn| medical::upsert_staff(conn, &staff)).await
+    }
+
+    async fn staff(&self, facility_code: &str, staff_id: &str) -> Result<Option<crate::medical::Staff>, StoreError> {
+        let (facility_code, staff_id) = (facility_code.to_owned(), staff_id.to_owned());
+        self.read(move |conn| medical::staff(conn, &facility_code, &staff_id)).await
+    }
+
+    async fn set_emergency_facility(
+        &self,
+        facility_code: &str,
+        designated: bool,
+        at: chrono::DateTime<chrono::Utc>,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        let (facility_code, by) = (facility_code.to_owned(), by.to_owned());
+        self.write(move |conn| medical::set_emergency(conn, &facility_code, designated, at, &by)).await
+    }
+
+    async fn is_emergency_facility(&self, facility_code: &str) -> Result<bool, StoreError> {
+        let facility_code = facility_code.to_owned();
+        self.read(move |conn| medical::is_emergency(conn, &facility_code)).await
+    }
+
+    async fn upsert_crew(&self, crew: crate::medical::Crew) -> Result<(), StoreError> {
+        self.write(move |conn| medical::upsert_crew(conn, &crew)).await
+    }
+
+    async fn crew(&self, crew_code: &str) -> Result<Option<crate::medical::Crew>, StoreError> {
+        let crew_code = crew_code.to_owned();
+        self.read(move |conn| medical::crew(conn, &crew_code)).await
+    }
+
+    async fn insert_crew_client(&self, client: crate::medical::CrewClient) -> Result<(), StoreError> {
+        self.write(move |conn| medical::insert_crew_client(conn, &client)).await
+    }
+
+    async fn crew_client(&self, client_id: &str) -> Result<Option<crate::medical::CrewClient>, StoreError> {
+        let client_id = client_id.to_owned();
+        self.read(move |conn| medical::crew_client(conn, &client_id)).await
+    }
+
+    async fn append_accesses(
+        &self,
+        accesses: Vec<onshi_domain::audit::Access>,
+        signer: crate::medical::Signer,
+    ) -> Result<Vec<onshi_domain::audit::Entry>, StoreError> {
+        self.write(move |conn| medical::append(conn, accesses, &signer)).await
+    }
+
+    async fn access_log_of_person(&self, person_id: PersonId) -> Result<crate::medical::PersonLog, StoreError> {
+        self.read(move |conn| medical::log_of_person(conn, person_id)).await
+    }
+
+    async fn access_log_page(
+        &self,
+        after: Option<(PersonId, u64)>,
+        limit: u32,
+    ) -> Result<Vec<onshi_domain::audit::Entry>, StoreError> {
+        self.read(move |conn| medical::log_page(conn, after, limit)).await
+    }
+
+    async fn access_heads_page(
+        &self,
+        after: Option<PersonId>,
+        limit: u32,
+    ) -> Result<Vec<crate::medical::AccessHead>, StoreError> {
+        self.read(move |conn| medical::heads_page(conn, after, limit)).await
     }
 }

@@ -58,7 +58,7 @@ async fn a_my_number_held_by_another_resident_is_rejected_and_the_rest_written()
         assert_eq!(outcome.rejected.len(), 1, "{name}");
         let (idx, conflict) = &outcome.rejected[0];
         assert_eq!(*idx, 1, "{name}");
-        let RowConflict::MyNumberTaken { my_number, holder } = conflict;
+        let RowConflict::MyNumberTaken { my_number, holder } = conflict else { panic!("{name}: {conflict}") };
         assert_eq!(holder, "00000000001", "{name}");
         assert!(my_number.starts_with("********"), "{name}: the number must be masked, got {my_number}");
         assert!(store.resident_by_code(&"00000000003".parse().expect("code")).await.expect("read").is_none(), "{name}");

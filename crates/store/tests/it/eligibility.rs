@@ -68,11 +68,18 @@ async fn facility_clients_consents_and_the_log_round_trip() {
             given_at: at("2026-04-01T01:00:00Z"),
             expires_at: at("2026-04-02T01:00:00Z"),
             media: "card".into(),
+            purpose: "treatment".into(),
+            data_from: None,
+            data_to: None,
+            certificate_in_grace: false,
         };
-        store.record_consent(consent.clone()).await.expect("consent");
+        let first = store.record_consent(consent.clone()).await.expect("consent");
         let refused = Consent { categories: vec![], given_at: at("2026-04-03T01:00:00Z"), ..consent.clone() };
-        store.record_consent(refused.clone()).await.expect("refusal");
-        assert_eq!(store.consents_of_person(person).await.expect("read"), vec![consent, refused], "{name}");
+        let second = store.record_consent(refused.clone()).await.expect("refusal");
+        assert!(second > first, "{name}: ids grow");
+        let stored: Vec<Consent> =
+            store.consents_of_person(person).await.expect("read").into_iter().map(|c| c.consent).collect();
+        assert_eq!(stored, vec![consent, refused], "{name}");
 
         let entry = |result: &str| EligibilityLogEntry {
             at: at("2026-04-01T01:00:00Z"),
@@ -114,6 +121,10 @@ async fn an_offline_visit_is_recorded_once_and_a_replay_gets_the_stored_answer()
             given_at: visit.visited_at,
             expires_at: at("2026-04-02T01:00:00Z"),
             media: "card".into(),
+            purpose: "treatment".into(),
+            data_from: None,
+            data_to: None,
+            certificate_in_grace: false,
         };
         let log = EligibilityLogEntry {
             at: visit.visited_at,
@@ -133,7 +144,9 @@ async fn an_offline_visit_is_recorded_once_and_a_replay_gets_the_stored_answer()
         let replay = store.record_offline_visit(again, Some(consent.clone()), log.clone()).await.expect("replay");
         assert_eq!(replay, OfflineVisitRecord::Replayed(visit.clone()), "{name}");
         assert_eq!(store.offline_visit(&code, "v-1").await.expect("read"), Some(visit.clone()), "{name}");
-        assert_eq!(store.consents_of_person(person).await.expect("read"), vec![consent.clone()], "{name}");
+        let stored: Vec<Consent> =
+            store.consents_of_person(person).await.expect("read").into_iter().map(|c| c.consent).collect();
+        assert_eq!(stored, vec![consent.clone()], "{name}");
         // The same visit id at another facility is another visit.
         let other = OfflineVisit { facility_code: facility(2).code.as_str().to_owned(), ..visit.clone() };
         let recorded = store.record_offline_visit(other, None, EligibilityLogEntry { ..log.clone() }).await;

@@ -16,6 +16,7 @@ mod contract;
 mod eligibility;
 mod inspection;
 mod jpki;
+mod medical;
 mod members;
 
 fn date(s: &str) -> Date {
