@@ -6,5 +6,6 @@ pub mod eligibility;
 pub mod import;
 pub mod inspection;
 pub mod jpki;
+pub mod medical;
 pub mod members;
 pub mod report;

@@ -144,3 +144,6 @@ pub(crate) fn next_entry(access: Access, last: Option<(u64, [u8; 32])>) -> Entry
 pub(crate) fn hash32(bytes: &[u8], what: &str) -> Result<[u8; 32], crate::StoreError> {
     bytes.try_into().map_err(|_| crate::StoreError::Corrupt { what: format!("{what} is not 32 bytes") })
 }
+
+/// A head as read from a row: person, seq, hash, signature, time.
+pub(crate) type RawHead = (i64, i64, Vec<u8>, Vec<u8>, DateTime<Utc>);

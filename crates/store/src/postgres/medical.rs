@@ -451,7 +451,7 @@ fn entry_row(row: &PgRow) -> Result<Entry, StoreError> {
 }
 
 fn head_row(row: &PgRow) -> Result<AccessHead, StoreError> {
-    let decode = || -> Result<(i64, i64, Vec<u8>, Vec<u8>, DateTime<Utc>), sqlx::Error> {
+    let decode = || -> Result<crate::medical::RawHead, sqlx::Error> {
         Ok((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?, row.try_get(3)?, row.try_get(4)?))
     };
     let (person, seq, hash, signature, at) = decode().map_err(db_err("decoding a log head"))?;

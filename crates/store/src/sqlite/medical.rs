@@ -429,7 +429,7 @@ fn finish_entry((mut entry, prev, hash): (Entry, Vec<u8>, Vec<u8>)) -> Result<En
     Ok(entry)
 }
 
-fn head_row(row: &Row<'_>) -> rusqlite::Result<(i64, i64, Vec<u8>, Vec<u8>, DateTime<Utc>)> {
+fn head_row(row: &Row<'_>) -> rusqlite::Result<crate::medical::RawHead> {
     Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?, ts_at(row, 4)?))
 }
 
