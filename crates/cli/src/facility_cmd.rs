@@ -22,6 +22,116 @@ pub(crate) enum FacilityCommand {
     AddClient(AddClientArgs),
     /// Check eligibility by insured number through the platform's API (照会区分 2).
     CheckNumber(CheckNumberArgs),
+    /// Register (or update) a staff member of a facility, with the
+    /// qualification that decides what they may view: drug and clinical
+    /// history doctors, dentists and pharmacists; checkups doctors and dentists.
+    AddStaff(AddStaffArgs),
+    /// Designate a facility for emergency viewing (救急時医療情報閲覧), or
+    /// withdraw the designation.
+    Emergency(EmergencyArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct AddStaffArgs {
+    /// 医療機関コード of a registered facility.
+    #[arg(long, value_name = "CODE")]
+    facility: String,
+    /// The facility's id of the staff member, as its system sends it (1 to 32 characters).
+    #[arg(long)]
+    staff_id: String,
+    /// 氏名.
+    #[arg(long)]
+    name: String,
+    /// doctor (医師), dentist (歯科医師), pharmacist (薬剤師), nurse (看護師) or clerk (事務).
+    #[arg(long)]
+    qualification: String,
+    /// Mark the staff member as having left (they can no longer view).
+    #[arg(long)]
+    revoke: bool,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EmergencyArgs {
+    /// 医療機関コード of a registered facility.
+    #[arg(long, value_name = "CODE")]
+    facility: String,
+    /// Withdraw the designation instead.
+    #[arg(long)]
+    withdraw: bool,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+/// The qualifications a staff member may hold, with their Japanese names.
+pub(crate) const QUALIFICATIONS: [(&str, &str); 5] =
+    [("doctor", "医師"), ("dentist", "歯科医師"), ("pharmacist", "薬剤師"), ("nurse", "看護師"), ("clerk", "事務")];
+
+fn parse_facility(value: &str) -> anyhow::Result<onshi_domain::id::FacilityCode> {
+    value.parse().map_err(|e| anyhow::anyhow!("--facility {value:?}: {e}"))
+}
+
+fn not_registered(code: &onshi_domain::id::FacilityCode) -> impl FnOnce(onshi_store::StoreError) -> anyhow::Error + '_ {
+    move |e| match e {
+        onshi_store::StoreError::NotFound { .. } => {
+            anyhow::anyhow!("facility {code} is not registered; import it with `onshi facilities import` first")
+        }
+        other => other.into(),
+    }
+}
+
+async fn add_staff(config_file: Option<PathBuf>, args: AddStaffArgs) -> anyhow::Result<ExitCode> {
+    let code = parse_facility(&args.facility)?;
+    let qualification = QUALIFICATIONS
+        .iter()
+        .find(|(en, ja)| args.qualification == *en || args.qualification == *ja)
+        .map(|(en, _)| *en)
+        .with_context(|| {
+            let names: Vec<String> = QUALIFICATIONS.iter().map(|(en, ja)| format!("{en} ({ja})")).collect();
+            format!("--qualification {:?}: must be one of {}", args.qualification, names.join(", "))
+        })?;
+    let staff_id = args.staff_id.trim();
+    if staff_id.is_empty() || staff_id.chars().count() > 32 || staff_id.contains(char::is_whitespace) {
+        anyhow::bail!("--staff-id {:?}: 1 to 32 characters without spaces", args.staff_id);
+    }
+    if args.name.trim().is_empty() {
+        anyhow::bail!("--name is empty: give the staff member's name");
+    }
+    let loaded = settings::load(config_file, &settings::db_overrides(&args.db))?;
+    let store = settings::open_store(&loaded).await?;
+    let now = onshi_server::Clock::System.now();
+    let created_at = store.staff(code.as_str(), staff_id).await?.map_or(now, |s| s.created_at);
+    store
+        .upsert_staff(onshi_store::medical::Staff {
+            facility_code: code.as_str().to_owned(),
+            staff_id: staff_id.to_owned(),
+            name: args.name.trim().to_owned(),
+            qualification: qualification.to_owned(),
+            created_at,
+            revoked_at: args.revoke.then_some(now),
+        })
+        .await
+        .map_err(not_registered(&code))?;
+    let state = if args.revoke { "left (can no longer view)" } else { "registered" };
+    println!("staff {staff_id} of facility {code}: {qualification}, {state}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn emergency(config_file: Option<PathBuf>, args: EmergencyArgs) -> anyhow::Result<ExitCode> {
+    let code = parse_facility(&args.facility)?;
+    let loaded = settings::load(config_file, &settings::db_overrides(&args.db))?;
+    let store = settings::open_store(&loaded).await?;
+    store
+        .set_emergency_facility(code.as_str(), !args.withdraw, onshi_server::Clock::System.now(), "operator")
+        .await
+        .map_err(not_registered(&code))?;
+    if args.withdraw {
+        println!("facility {code} is no longer designated for emergency viewing");
+    } else {
+        println!("facility {code} is designated for emergency viewing (救急時医療情報閲覧)");
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Debug, Args)]
@@ -146,5 +256,7 @@ pub(crate) async fn run(config_file: Option<PathBuf>, command: FacilityCommand) 
     match command {
         FacilityCommand::AddClient(args) => add_client(config_file, args).await,
         FacilityCommand::CheckNumber(args) => check_number(config_file, args).await,
+        FacilityCommand::AddStaff(args) => add_staff(config_file, args).await,
+        FacilityCommand::Emergency(args) => emergency(config_file, args).await,
     }
 }

@@ -13,9 +13,11 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod audit_cmd;
 mod card_cmd;
 mod check;
 mod connector_cmd;
+mod crew_cmd;
 mod demo;
 mod documents_cmd;
 mod facility_cmd;
@@ -122,6 +124,16 @@ enum Command {
         #[command(subcommand)]
         command: reader_cmd::ReaderCommand,
     },
+    /// Fire departments (消防本部) and their crews' systems (マイナ救急).
+    Crew {
+        #[command(subcommand)]
+        command: crew_cmd::CrewCommand,
+    },
+    /// The access log (やりとり履歴): verify its hash chains and signatures.
+    Audit {
+        #[command(subcommand)]
+        command: audit_cmd::AuditCommand,
+    },
     /// Write a deterministic synthetic population as CSV files.
     Synth(synth_cmd::SynthArgs),
     /// Check an identifier: prints the normalised value (exit 0) or the rule it breaks (exit 1).
@@ -165,6 +177,8 @@ fn main() -> ExitCode {
         Command::Linkage { command } => {
             runtime().and_then(|rt| rt.block_on(inspect_cmd::linkage(config_file, command)))
         }
+        Command::Crew { command } => runtime().and_then(|rt| rt.block_on(crew_cmd::run(config_file, command))),
+        Command::Audit { command } => runtime().and_then(|rt| rt.block_on(audit_cmd::run(config_file, command))),
         Command::Insurers { command } => runtime()
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Insurers, command))),
         Command::Facilities { command } => runtime()
