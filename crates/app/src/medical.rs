@@ -589,8 +589,9 @@ impl Medical {
     }
 
     /// Verify every person's chain and head signature, walking the log in
-    /// pages; `progress` is told the entries checked so far.
-    pub async fn verify_all(&self, mut progress: impl FnMut(u64)) -> Result<VerifyReport, StoreError> {
+    /// pages; `progress` is told the entries checked so far. The future is
+    /// `Send` (a server may run it in a request handler).
+    pub async fn verify_all(&self, mut progress: impl FnMut(u64) + Send) -> Result<VerifyReport, StoreError> {
         verify_all(self.store.as_ref(), &self.key.public_key(), &mut progress).await
     }
 }
@@ -670,7 +671,7 @@ impl VerifyReport {
 pub async fn verify_all(
     store: &dyn Store,
     public_key: &[u8],
-    progress: &mut dyn FnMut(u64),
+    progress: &mut (dyn FnMut(u64) + Send),
 ) -> Result<VerifyReport, StoreError> {
     const PAGE: u32 = 5_000;
     let mut report = VerifyReport::default();
