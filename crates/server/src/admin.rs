@@ -1,5 +1,6 @@
-//! The operator audience, under `/admin`: statistics for now. Every route
-//! takes an [`AdminUser`].
+//! The operator audience, under `/admin`: statistics, and the access log's
+//! verification (`GET /admin/access-log/verify`, in `crate::medical`).
+//! Every route takes an [`AdminUser`].
 
 use axum::extract::State;
 use axum::routing::get;
@@ -12,7 +13,7 @@ use crate::extract::AdminUser;
 use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
-    Router::new().route("/stats", get(stats))
+    Router::new().route("/stats", get(stats)).route("/access-log/verify", get(crate::medical::verify))
 }
 
 /// Row counts of the platform on a given day.

@@ -13,11 +13,12 @@
 //!
 //! | route | answers |
 //! | --- | --- |
-//! | `POST /oauth/token` | `grant_type=client_credentials` with the client id and secret (HTTP Basic or form) → a bearer token |
+//! | `POST /oauth/token` | `grant_type=client_credentials` with the client id and secret (HTTP Basic or form) → a bearer token; a fire department's client (マイナ救急) gets one too, for `/crew` only |
 //! | `POST /facility/eligibility/card` | the reader's signed challenge (or, after 顔認証 at the reader, the certificate alone), the visit date and the consent choices → coverages and verdict |
 //! | `POST /facility/eligibility/insured-number` | 保険者番号, 記号, 番号, 枝番 (optional), 生年月日, visit date → verdict |
 //! | `POST /facility/eligibility/offline-visits` | a visit the reader accepted while the platform could not be reached (failure mode): visit id, visit time, certificate, the card's signature over the bound nonce, consent → the answer as of the visit, recorded once per visit id |
 //! | `POST /facility/registrations` | the reader's signed challenge → the card registered as insurance card (利用登録) on the spot |
+//! | `POST /facility/medical/…` | drug, clinical and checkup information under consent, and emergency viewing (see `crate::medical`) |
 //!
 //! A face-verified check (`verification: face`) carries no signature: the
 //! card's signature needs its PIN, and at a face-recognition reader the
@@ -60,6 +61,9 @@ use crate::state::AppState;
 /// How long an access token lives.
 pub const TOKEN_MINUTES: i64 = 10;
 
+/// The subject prefix of a fire department's tokens: `crew-{crew code}`.
+pub(crate) const CREW_SUBJECT: &str = "crew-";
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/eligibility/card", post(card_check))
@@ -86,8 +90,10 @@ impl TokenKey {
         URL_SAFE_NO_PAD.encode(hmac::sign(&self.0, payload.as_bytes()).as_ref())
     }
 
-    /// `v1.{facility}.{client}.{expiry}.{mac}`.
-    fn issue(&self, facility: &str, client: &str, expires: DateTime<Utc>) -> String {
+    /// `v1.{subject}.{client}.{expiry}.{mac}`: the subject is a facility
+    /// code, `crew-{crew code}` or `person-{person id}`. Neither part may
+    /// hold a `.` (callers check).
+    pub(crate) fn issue(&self, facility: &str, client: &str, expires: DateTime<Utc>) -> String {
         let payload = format!("v1.{facility}.{client}.{}", expires.timestamp());
         let mac = self.sign(&payload);
         format!("{payload}.{mac}")
@@ -98,8 +104,8 @@ impl TokenKey {
         self.verify_claims(token, now).map(|(facility, _)| facility)
     }
 
-    /// The facility code and client id of a token that verifies and has
-    /// not expired.
+    /// The subject (facility code, `crew-…`, `person-…`) and client id of
+    /// a token that verifies and has not expired.
     pub(crate) fn verify_claims(&self, token: &str, now: DateTime<Utc>) -> Option<(String, String)> {
         let (payload, mac) = token.rsplit_once('.')?;
         let mac = URL_SAFE_NO_PAD.decode(mac).ok()?;
@@ -129,7 +135,7 @@ pub struct FacilityUser {
     pub facility: Facility,
 }
 
-fn invalid_token(message: &str) -> ApiError {
+pub(crate) fn invalid_token(message: &str) -> ApiError {
     ApiError::refused(StatusCode::UNAUTHORIZED, "invalid_token", message)
 }
 
@@ -186,8 +192,14 @@ pub(crate) struct TokenBody {
     token_type: &'static str,
     expires_in: i64,
     /// The 医療機関コード the token acts for (an extension parameter, RFC
-    /// 6749 §5.1): a reader binds its failure-mode visits to it.
-    facility_code: String,
+    /// 6749 §5.1): a reader binds its failure-mode visits to it. Absent
+    /// for a fire department's client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    facility_code: Option<String>,
+    /// The fire department (消防本部) a crew's token acts for (マイナ救急);
+    /// absent for a facility's client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    crew_code: Option<String>,
 }
 
 fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
@@ -225,29 +237,39 @@ pub(crate) async fn token(State(state): State<AppState>, headers: HeaderMap, bod
     else {
         return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "give the client id and secret (HTTP Basic)");
     };
-    let client = match state.store.facility_client(&client_id).await {
-        Ok(client) => client,
-        Err(e) => return ApiError::store("reading a client", e).into_response(),
-    };
     let presented = secret_hash(&secret);
-    let valid = client.as_ref().is_some_and(|c| {
-        c.revoked_at.is_none()
-            && aws_lc_rs::constant_time::verify_slices_are_equal(&c.secret_sha256, &presented).is_ok()
-    });
-    let Some(client) = client.filter(|_| valid) else {
-        return oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "unknown client, wrong secret or revoked client",
-        );
+    let secret_matches = |stored: &[u8], revoked: bool| {
+        !revoked && aws_lc_rs::constant_time::verify_slices_are_equal(stored, &presented).is_ok()
+    };
+    let refused =
+        || oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client, wrong secret or revoked client");
+    // A facility's client, else a fire department's (マイナ救急).
+    let (subject, facility_code, crew_code) = match state.store.facility_client(&client_id).await {
+        Err(e) => return ApiError::store("reading a client", e).into_response(),
+        Ok(Some(client)) if secret_matches(&client.secret_sha256, client.revoked_at.is_some()) => {
+            (client.facility_code.clone(), Some(client.facility_code), None)
+        }
+        Ok(Some(_)) => return refused(),
+        Ok(None) => match state.store.crew_client(&client_id).await {
+            Err(e) => return ApiError::store("reading a client", e).into_response(),
+            Ok(Some(client))
+                if secret_matches(&client.secret_sha256, client.revoked_at.is_some())
+                    && !client.crew_code.contains('.')
+                    && !client.client_id.contains('.') =>
+            {
+                (format!("{CREW_SUBJECT}{}", client.crew_code), None, Some(client.crew_code))
+            }
+            Ok(_) => return refused(),
+        },
     };
     let expires = state.clock.now() + chrono::TimeDelta::minutes(TOKEN_MINUTES);
-    let token = key.issue(&client.facility_code, &client.client_id, expires);
+    let token = key.issue(&subject, &client_id, expires);
     let mut response = Json(TokenBody {
         access_token: token,
         token_type: "Bearer",
         expires_in: TOKEN_MINUTES * 60,
-        facility_code: client.facility_code.clone(),
+        facility_code,
+        crew_code,
     })
     .into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));

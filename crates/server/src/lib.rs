@@ -4,7 +4,8 @@
 //! here too, because the server is their first user.
 //!
 //! Layout: one module per audience, each with `fn router() -> Router<AppState>`
-//! (`admin`, `jpki`, `municipality`, `facility` so far), plus the operational routes (`health`,
+//! (`admin`, `jpki`, `municipality`, `facility`, `insurer`, `medical`,
+//! `citizen`), plus the operational routes (`health`,
 //! `telemetry`'s `/metrics`, `openapi`) and the landing page. Audiences never
 //! call each other; what they share lives in `extract`, `error` and `state`.
 //!
@@ -21,6 +22,11 @@
 //! | `/municipality/cards…` (issue, suspend, resume, revoke, renew, PIN reset) | `municipality` | municipal desks (bearer token) |
 //! | `POST /oauth/token`, `/facility/eligibility/{card,insured-number}` | `facility` | clinics' and pharmacies' systems (OAuth client credentials) |
 //! | `/insurer/linkages/suspended`, `/insurer/members/…/linkage` (confirm, correct) | `insurer` | insurers (bearer token) |
+//! | `POST /facility/medical/{category}`, `POST /facility/medical/emergency` | `medical` | clinics' and pharmacies' systems: information under consent, 救急時医療情報閲覧 |
+//! | `POST /crew/emergency-set` | `medical` | fire departments' crews (マイナ救急; OAuth client credentials) |
+//! | `POST /citizen/sign-in`, `/me/…` (records, consents, revoke, access log) | `citizen` | the person, through the portal (card sign-in) |
+//! | `GET /access-log/public-key` | `medical` | anyone checking an access log |
+//! | `GET /admin/access-log/verify` | `medical` | operators (bearer token) |
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -31,6 +37,7 @@ use axum::error_handling::HandleErrorLayer;
 use tower::ServiceBuilder;
 
 mod admin;
+mod citizen;
 pub mod config;
 mod error;
 mod extract;
@@ -40,15 +47,17 @@ mod insurer;
 mod insurer_members;
 mod jpki;
 mod landing;
+mod medical;
 mod municipality;
 mod openapi;
 mod state;
 mod telemetry;
 pub mod throttle;
 
+pub use citizen::TOKEN_MINUTES as CITIZEN_TOKEN_MINUTES;
 pub use config::Config;
 pub use error::{ApiError, ErrorBody};
-pub use extract::AdminUser;
+pub use extract::{AdminUser, CitizenUser, CrewUser};
 pub use facility::{FacilityUser, TOKEN_MINUTES, TokenKey, secret_hash};
 pub use openapi::ApiDoc;
 pub use state::{AppState, Clock};
@@ -67,8 +76,12 @@ pub fn router(state: AppState) -> Router {
         .nest("/admin", admin::router())
         .nest("/jpki", jpki::router())
         .nest("/municipality", municipality::router())
-        .nest("/facility", facility::router().layer(throttled.clone()))
+        .nest("/facility", facility::router().merge(medical::facility_router()).layer(throttled.clone()))
         .nest("/insurer", insurer::router())
+        .nest("/crew", medical::crew_router())
+        .nest("/citizen", citizen::router())
+        .nest("/me", citizen::me_router())
+        .merge(medical::public_router())
         .nest("/oauth", facility::oauth_router().layer(throttled))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

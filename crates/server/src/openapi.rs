@@ -52,6 +52,16 @@ use crate::state::AppState;
         crate::insurer_members::lose,
         crate::insurer_members::events,
         crate::insurer_members::late,
+        crate::medical::facility_read,
+        crate::medical::emergency,
+        crate::medical::crew_read,
+        crate::medical::public_key,
+        crate::medical::verify,
+        crate::citizen::sign_in,
+        crate::citizen::own_records,
+        crate::citizen::consents,
+        crate::citizen::revoke,
+        crate::citizen::access_log,
     ),
     components(schemas(
         crate::error::ErrorBody,
@@ -95,6 +105,27 @@ use crate::state::AppState;
         crate::insurer_members::MemberEventView,
         crate::insurer_members::MemberHistoryView,
         crate::insurer_members::LateRegistrationView,
+        crate::medical::RecordView,
+        crate::medical::RecordsBody,
+        crate::medical::FacilityReadRequest,
+        crate::medical::PatientRequest,
+        crate::medical::EmergencyRequest,
+        crate::medical::CrewRequest,
+        crate::medical::CrewRecordView,
+        crate::medical::FacilityRef,
+        crate::medical::EmergencySetBody,
+        crate::medical::PublicKeyBody,
+        crate::medical::VerifyFailure,
+        crate::medical::VerifyBody,
+        crate::citizen::CitizenSignInRequest,
+        crate::citizen::CitizenTokenBody,
+        crate::citizen::ConsentCategoryView,
+        crate::citizen::ConsentFacilityView,
+        crate::citizen::ConsentView,
+        crate::citizen::ConsentsBody,
+        crate::citizen::AccessEntryView,
+        crate::citizen::HeadView,
+        crate::citizen::AccessLogBody,
     )),
     modifiers(&AdminToken),
     tags(
@@ -104,6 +135,8 @@ use crate::state::AppState;
         (name = "jpki", description = "公的個人認証: certificate status (CRL, OCSP) and challenge sign-in with the card"),
         (name = "facility", description = "医療機関・薬局: online eligibility verification; OAuth 2.0 client credentials"),
         (name = "municipality", description = "市区町村窓口: card issuance and status changes; needs the admin token for now"),
+        (name = "crew", description = "消防本部・救急隊 (マイナ救急): the emergency set read from the card at the scene; OAuth 2.0 client credentials"),
+        (name = "citizen", description = "本人 (the portal): sign in with the card; one's own records, consents and access log with its proof"),
         (name = "insurer", description = "保険者: links held by the linkage checks (総点検) and the insurer's decisions; needs the admin token for now"),
     )
 )]
@@ -117,6 +150,8 @@ impl Modify for AdminToken {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme("admin_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
         components.add_security_scheme("facility_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme("crew_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+        components.add_security_scheme("citizen_token", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     }
 }
 

@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use onshi_app::eligibility::Eligibility;
 use onshi_app::jpki::Jpki;
+use onshi_app::medical::{AuditKey, Medical};
 
 use crate::facility::TokenKey;
 use onshi_domain::Date;
@@ -39,6 +40,13 @@ pub struct AppState {
     pub(crate) token_key: Option<TokenKey>,
     /// Bad-request budgets of facilities' systems (see [`crate::throttle`]).
     pub(crate) throttle: Arc<crate::throttle::Throttle>,
+    /// Signs the heads of the access log (Ed25519).
+    pub(crate) audit_key: Option<Arc<AuditKey>>,
+    /// Medical information under consent, emergency viewing, マイナ救急 and
+    /// the person's own view: present once both the JPKI service and the
+    /// audit key are set; the medical routes answer `medical_api_disabled`
+    /// without it.
+    pub(crate) medical: Option<Arc<Medical>>,
 }
 
 impl AppState {
@@ -56,6 +64,8 @@ impl AppState {
             eligibility: None,
             token_key: None,
             throttle: Arc::new(crate::throttle::Throttle::default()),
+            audit_key: None,
+            medical: None,
         }
     }
 
@@ -65,7 +75,31 @@ impl AppState {
         self.eligibility = Some(Arc::new(Eligibility::new(self.store.clone(), jpki.clone())));
         self.jpki = Some(jpki);
         self.card_dir = card_dir;
+        self.with_medical_if_ready()
+    }
+
+    /// Sign the access log's heads with this key. With the JPKI service
+    /// ([`AppState::with_jpki`], before or after) this turns on the medical
+    /// routes: `/facility/medical`, `/crew`, `/citizen`, `/me`,
+    /// `/access-log` and `/admin/access-log`.
+    pub fn with_audit_key(mut self, key: Arc<AuditKey>) -> AppState {
+        self.audit_key = Some(key);
+        self.with_medical_if_ready()
+    }
+
+    /// Build the medical service once both of its parts are set, whatever
+    /// the order they came in.
+    fn with_medical_if_ready(mut self) -> AppState {
+        self.medical = match (&self.jpki, &self.audit_key) {
+            (Some(jpki), Some(key)) => Some(Arc::new(Medical::new(self.store.clone(), jpki.clone(), key.clone()))),
+            _ => None,
+        };
         self
+    }
+
+    /// The medical service, when the JPKI service and the audit key are set.
+    pub fn medical(&self) -> Option<&Arc<Medical>> {
+        self.medical.as_ref()
     }
 
     /// Issue and accept facilities' access tokens signed with this key.

@@ -65,6 +65,16 @@ const ROUTES: &[(&str, &str, &str)] = &[
         "/insurer/reports/late-registrations",
         "/insurer/reports/late-registrations?insurer=01130012&from=2026-01-01&to=2026-01-31",
     ),
+    ("post", "/facility/medical/{category}", "/facility/medical/drugs"),
+    ("post", "/facility/medical/emergency", "/facility/medical/emergency"),
+    ("post", "/crew/emergency-set", "/crew/emergency-set"),
+    ("post", "/citizen/sign-in", "/citizen/sign-in"),
+    ("get", "/me/medical/{category}", "/me/medical/drugs"),
+    ("get", "/me/consents", "/me/consents"),
+    ("post", "/me/consents/{id}/revoke", "/me/consents/1/revoke"),
+    ("get", "/me/access-log", "/me/access-log"),
+    ("get", "/access-log/public-key", "/access-log/public-key"),
+    ("get", "/admin/access-log/verify", "/admin/access-log/verify"),
 ];
 
 #[tokio::test]
