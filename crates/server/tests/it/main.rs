@@ -20,6 +20,8 @@ mod insurer;
 mod insurer_members;
 mod jpki;
 mod landing;
+mod matrix;
+mod medical;
 mod metrics;
 mod openapi;
 mod serve;
