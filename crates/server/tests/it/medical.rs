@@ -856,3 +856,67 @@ async fn a_crew_token_opens_crew_routes_only_and_a_revoked_client_gets_none() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{text}");
     assert!(text.contains("invalid_client"), "{text}");
 }
+
+/// Never for a member whose link is held by the inspection (紐付け点検中),
+/// whatever the door; never for a card whose certificate is in its
+/// post-expiry grace, even with a consent given at the reader then.
+#[tokio::test]
+async fn a_suspended_link_or_a_certificate_in_grace_shows_nothing() {
+    for w in worlds("held").await {
+        let backend = w.backend;
+        w.clock.set(at(NOW));
+        w.card_check(OTHER, OTHER_CITIZEN, true, true).await;
+        let member = w.store.member_by_key(&member_key(OTHER_CITIZEN)).await.expect("read").expect("member");
+        let suspension = onshi_store::inspection::NewSuspension {
+            member_id: member.member_id,
+            person_id: member.person_id.expect("linked"),
+            insurer_number: member_key(OTHER_CITIZEN).insurer_number,
+            reasons: vec!["birth_date:other".into()],
+        };
+        assert_eq!(w.store.suspend_links(vec![suspension], at(NOW)).await.expect("suspend"), 1);
+        let token = w.facility_token(OTHER).await;
+        let (status, body) =
+            w.json("POST", "/facility/medical/drugs", Some(&token), Some(facility_read(OTHER_CITIZEN))).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("linkage_under_inspection")),
+            "{backend}: {body}"
+        );
+        let emergency_token = w.facility_token(EMERGENCY).await;
+        let by_card =
+            json!({"staff_id": DOCTOR, "reason": REASON, "patient": {"certificate": w.certificate(OTHER_CITIZEN)}});
+        let (status, body) = w.json("POST", "/facility/medical/emergency", Some(&emergency_token), Some(by_card)).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("linkage_under_inspection")));
+        let crew = w.client_token(CREW_CLIENT).await;
+        let read = json!({"certificate": w.certificate(OTHER_CITIZEN), "crew_member": "隊員", "incident": "R8-2"});
+        let (status, body) = w.json("POST", "/crew/emergency-set", Some(&crew), Some(read)).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("linkage_under_inspection")));
+        // The person's own view keeps the held records quarantined too.
+        let me = w.citizen_token(OTHER_CITIZEN).await;
+        let (status, body) = w.json("GET", "/me/medical/drugs", Some(&me), None).await;
+        assert_eq!((status, body["records"].clone()), (StatusCode::OK, json!([])), "{backend}: {body}");
+
+        // The patient's certificate expired on 2030-06-15; in its grace the
+        // reader still answers eligibility, and its consent lets nobody view.
+        w.clock.set(at("2030-07-01T00:00:00Z"));
+        let token = w.facility_token(WITH_CONSENT).await;
+        let check = json!({"verification": "face", "certificate": w.certificate(TARGET), "consent": {"clinical_drug": true, "checkup": true}});
+        let (status, answer) = w.json("POST", "/facility/eligibility/card", Some(&token), Some(check)).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(
+            (answer["certificate_validity"].as_str(), answer["medical_information_allowed"].as_bool()),
+            (Some("within_grace"), Some(false)),
+            "{answer}"
+        );
+        let (status, body) = w.json("POST", "/facility/medical/drugs", Some(&token), Some(facility_read(TARGET))).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("certificate_in_grace")),
+            "{backend}: {body}"
+        );
+        let read = json!({"certificate": w.certificate(TARGET), "crew_member": "隊員", "incident": "R12-1"});
+        let (status, body) =
+            w.json("POST", "/crew/emergency-set", Some(&w.client_token(CREW_CLIENT).await), Some(read)).await;
+        assert_eq!((status, body["code"].as_str()), (StatusCode::FORBIDDEN, Some("certificate_in_grace")), "{body}");
+    }
+}
