@@ -3,8 +3,10 @@
 //! Japanese text normalisation for matching; and the records the platform keeps.
 //!
 //! Architecture invariant: this crate does no I/O, spawns no tasks and knows
-//! nothing of databases, HTTP or serialisation formats. Everything here is a
-//! pure function of its inputs, so it can be tested exhaustively.
+//! nothing of databases or HTTP. Everything here is a pure function of its
+//! inputs, so it can be tested exhaustively. The one serialisation format it
+//! knows is the medical-information import format (JSON Lines, `medical`),
+//! which is part of the domain's contract with insurers.
 
 pub mod audit;
 pub mod date;
@@ -13,6 +15,7 @@ pub mod facility;
 pub mod id;
 pub mod insurance;
 pub mod linkage;
+pub mod medical;
 mod numeral;
 pub mod person;
 pub mod registry;
