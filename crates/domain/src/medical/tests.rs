@@ -824,3 +824,31 @@ proptest! {
         prop_assert!(more.starts_with("err copay_yen"), "{}", more);
     }
 }
+
+#[test]
+fn documented_examples_parse() {
+    let files = [
+        ("drug", include_str!("../../../../docs/examples/medical/drug.jsonl")),
+        ("clinical", include_str!("../../../../docs/examples/medical/clinical.jsonl")),
+        ("expense", include_str!("../../../../docs/examples/medical/expense.jsonl")),
+        ("checkup", include_str!("../../../../docs/examples/medical/checkup.jsonl")),
+    ];
+    let mut keys = Vec::new();
+    for (kind, text) in files {
+        assert!(text.lines().count() >= 2, "{kind}.jsonl has a few lines");
+        for (idx, line) in text.lines().enumerate() {
+            let row = parse_line_as_of(line, d("2026-11-22"))
+                .unwrap_or_else(|err| panic!("{kind}.jsonl line {}: {err}", idx + 1));
+            assert_eq!(row.record.kind().code(), kind);
+            keys.push(row.key);
+        }
+    }
+    let doc = include_str!("../../../../docs/medical-import.md");
+    let block = doc.split("```json\n").nth(1).and_then(|rest| rest.split("```").next()).expect("an example block");
+    for line in block.lines() {
+        let row = parse_line_as_of(line, d("2026-11-22")).unwrap_or_else(|err| panic!("{line}: {err}"));
+        keys.push(row.key);
+    }
+    keys.dedup();
+    assert_eq!(keys.len(), 1, "the examples share one member");
+}
