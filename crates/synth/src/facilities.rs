@@ -13,6 +13,7 @@ use onshi_domain::id::{FacilityCode, FeeTable};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use crate::medical::{Facilities, Facility};
 use crate::names::Names;
 use crate::pick::weighted;
 use crate::places::{MUNICIPALITIES, Region, Writing, short_town};
@@ -61,7 +62,14 @@ fn pick<'a>(items: &[&'a str], rng: &mut impl Rng) -> &'a str {
     items[rng.random_range(0..items.len())]
 }
 
-pub(crate) fn write(config: &SynthConfig, out: &mut dyn Write, summary: &mut Summary) -> Result<(), SynthError> {
+/// Write `facilities.csv` and return the facilities, for the medical
+/// histories to name.
+pub(crate) fn write(
+    config: &SynthConfig,
+    out: &mut dyn Write,
+    summary: &mut Summary,
+) -> Result<Facilities, SynthError> {
+    let mut list = Facilities::default();
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     rng.set_stream(2);
     let names = Names::new();
@@ -123,9 +131,16 @@ pub(crate) fn write(config: &SynthConfig, out: &mut dyn Write, summary: &mut Sum
             &format!("{:02}", muni.prefecture),
             &address.write(Writing::REGISTRY),
         ])?;
+        let facility = Facility { code: code.clone(), name: name.clone() };
+        match kind {
+            Kind::Hospital => list.hospitals.push(facility),
+            Kind::Clinic => list.clinics.push(facility),
+            Kind::Pharmacy => list.pharmacies.push(facility),
+            Kind::DentalClinic => {}
+        }
         summary.facilities += 1;
         *summary.facilities_by_kind.entry(kind.code()).or_default() += 1;
     }
     writer.flush().map_err(|source| SynthError::Io { path: "facilities.csv".into(), source })?;
-    Ok(())
+    Ok(list)
 }

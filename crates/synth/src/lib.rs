@@ -21,6 +21,9 @@
 //!   `turned_75`, `deceased`) and the noise kinds applied, `;`-separated.
 //! - `facilities.csv`: `facility_code,name,kind,prefecture,address`.
 //! - `insurers.csv`: `insurer_number,kind,name,members`.
+//! - `medical.jsonl`, when `SynthConfig::medical` is set: the members'
+//!   medical histories in the import format of `onshi_domain::medical` (see
+//!   `medical`); one JSON object per line.
 //!
 //! This crate does not parse or import these files; the importers do.
 
@@ -28,6 +31,7 @@ mod facilities;
 pub mod inspection;
 mod insurers;
 mod kana;
+mod medical;
 mod names;
 mod pick;
 mod places;
@@ -78,6 +82,9 @@ pub struct SynthConfig {
     /// Share of member rows made invalid in a way a careful importer rejects
     /// (bad check digit, impossible date, empty name, lost before acquired).
     pub invalid_rate: f64,
+    /// Also write `medical.jsonl`: drug, clinical, expense and checkup
+    /// histories of the members (about 10 kB per resident).
+    pub medical: bool,
 }
 
 /// Rates of each kind of clerk noise on member rows (each a probability per
@@ -141,6 +148,7 @@ impl Default for SynthConfig {
             death_rate: 0.04,
             noise: NoiseRates::default(),
             invalid_rate: 0.0,
+            medical: false,
         }
     }
 }
@@ -182,6 +190,8 @@ pub struct Summary {
     pub noise: BTreeMap<NoiseKind, usize>,
     /// Member rows made invalid on purpose.
     pub invalid_rows: usize,
+    /// Lines in `medical.jsonl`.
+    pub medical_records: usize,
 }
 
 /// Why generation failed.
@@ -207,6 +217,8 @@ pub struct Sinks<'a> {
     pub truth: &'a mut dyn Write,
     pub facilities: &'a mut dyn Write,
     pub insurers: &'a mut dyn Write,
+    /// `medical.jsonl`; written only when the config asks for it.
+    pub medical: Option<&'a mut dyn Write>,
 }
 
 impl std::fmt::Debug for Sinks<'_> {
@@ -217,6 +229,9 @@ impl std::fmt::Debug for Sinks<'_> {
 
 /// The file names `generate` writes in its output directory.
 pub const FILE_NAMES: [&str; 5] = ["registry.csv", "members.csv", "truth.csv", "facilities.csv", "insurers.csv"];
+
+/// The file of medical histories, written when `SynthConfig::medical` is set.
+pub const MEDICAL_FILE_NAME: &str = "medical.jsonl";
 
 /// Generate the town into `out` (created if missing), calling `progress`
 /// now and then with people done out of the total.
@@ -232,6 +247,7 @@ pub fn generate(config: &SynthConfig, out: &Path, progress: &mut dyn FnMut(Progr
     let [registry, members, truth, facilities, insurers] = FILE_NAMES;
     let (mut registry, mut members, mut truth) = (open(registry)?, open(members)?, open(truth)?);
     let (mut facilities, mut insurers) = (open(facilities)?, open(insurers)?);
+    let mut medical = if config.medical { Some(open(MEDICAL_FILE_NAME)?) } else { None };
     let summary = generate_into(
         config,
         Sinks {
@@ -240,9 +256,16 @@ pub fn generate(config: &SynthConfig, out: &Path, progress: &mut dyn FnMut(Progr
             truth: &mut truth,
             facilities: &mut facilities,
             insurers: &mut insurers,
+            medical: medical.as_mut().map(|file| file as &mut dyn Write),
         },
         progress,
     )?;
+    if let Some(file) = medical {
+        file.into_inner()
+            .map_err(|err| err.into_error())
+            .and_then(|file| file.sync_all())
+            .map_err(|source| SynthError::Io { path: out.join(MEDICAL_FILE_NAME), source })?;
+    }
     for (name, file) in FILE_NAMES.iter().zip([registry, members, truth, facilities, insurers]) {
         file.into_inner()
             .map_err(|err| err.into_error())
@@ -260,8 +283,28 @@ pub fn generate_into(
 ) -> Result<Summary, SynthError> {
     validate(config)?;
     let mut summary = Summary::default();
-    facilities::write(config, sinks.facilities, &mut summary)?;
-    town::generate(config, sinks.registry, sinks.members, sinks.truth, sinks.insurers, progress, &mut summary)?;
+    let facilities = facilities::write(config, sinks.facilities, &mut summary)?;
+    let mut medical = match (config.medical, sinks.medical) {
+        (true, Some(out)) => Some(medical::MedicalWriter::new(out, config.seed, config.as_of, facilities)),
+        (true, None) => {
+            return Err(SynthError::Config("medical is set but no sink for medical.jsonl was given".into()));
+        }
+        (false, _) => None,
+    };
+    town::generate(
+        config,
+        sinks.registry,
+        sinks.members,
+        sinks.truth,
+        sinks.insurers,
+        progress,
+        &mut summary,
+        medical.as_mut(),
+    )?;
+    if let Some(mut medical) = medical {
+        medical.flush()?;
+        summary.medical_records = medical.lines;
+    }
     Ok(summary)
 }
 

@@ -35,6 +35,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::insurers::{Insurers, kokuho_symbol};
 use crate::kana;
+use crate::medical::{MedicalWriter, MemberRow};
 use crate::names::{NamePart, Names};
 use crate::pick::weighted;
 use crate::places::{Address, MUNICIPALITIES, Region, Writing};
@@ -240,7 +241,7 @@ fn my_number_of(scatter: &Scatter, id: u32) -> String {
 
 const AGE_BUCKETS: usize = 121;
 
-struct Engine<'a, 'c> {
+struct Engine<'a, 'c, 'm> {
     config: &'c SynthConfig,
     rng: ChaCha8Rng,
     names: Names,
@@ -258,11 +259,16 @@ struct Engine<'a, 'c> {
     members: csv::Writer<&'a mut dyn Write>,
     truth: csv::Writer<&'a mut dyn Write>,
     summary: &'a mut Summary,
+    /// Writes each member's medical history after its row, when asked for.
+    medical: Option<&'a mut MedicalWriter<'m>>,
     /// 2023-06-01: the My Number became mandatory on 資格取得届.
     my_number_mandatory: Date,
     koki_start: Date,
 }
 
+// One writer per output file, plus progress and summary: grouping them in a
+// struct would only rename the same list.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn generate(
     config: &SynthConfig,
     registry: &mut dyn Write,
@@ -271,6 +277,7 @@ pub(crate) fn generate(
     insurers_out: &mut dyn Write,
     progress: &mut dyn FnMut(Progress),
     summary: &mut Summary,
+    medical: Option<&mut MedicalWriter<'_>>,
 ) -> Result<(), SynthError> {
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     rng.set_stream(1);
@@ -294,6 +301,7 @@ pub(crate) fn generate(
         members: csv::Writer::from_writer(members),
         truth: csv::Writer::from_writer(truth),
         summary,
+        medical,
         my_number_mandatory: Date::from_ymd_opt(2023, 6, 1).expect("a calendar date"),
         koki_start: Date::from_ymd_opt(2008, 4, 1).expect("a calendar date"),
     };
@@ -538,7 +546,7 @@ fn sub_days(date: Date, days: u64) -> Date {
     date.checked_sub_days(Days::new(days)).expect("dates stay within chrono's range")
 }
 
-impl Engine<'_, '_> {
+impl Engine<'_, '_, '_> {
     fn birth_for_age(&mut self, age: u32) -> Date {
         let latest = self.config.as_of.checked_sub_months(Months::new(12 * age)).expect("ages are bounded");
         let earliest = latest.checked_sub_months(Months::new(12)).expect("ages are bounded") + Days::new(1);
@@ -1158,6 +1166,26 @@ impl Engine<'_, '_> {
             coverage.origin.code(),
             &noise.join(";"),
         ])?;
+
+        if let Some(medical) = self.medical.as_deref_mut()
+            && !kinds.iter().any(|kind| kind.is_invalid())
+        {
+            let key = onshi_domain::insurance::MemberKey {
+                insurer_number: insurer_number.parse().expect("a valid row has a valid 保険者番号"),
+                symbol: coverage.symbol.parse().expect("synth symbols are valid"),
+                number: coverage.number.parse().expect("synth numbers are valid"),
+                branch: branch.parse().expect("2 digits"),
+            };
+            medical.member(&MemberRow {
+                key: &key,
+                person_id: person.id,
+                birth: person.birth,
+                sex: person.sex,
+                acquired: coverage.acquired,
+                lost: coverage.lost,
+            })?;
+            self.summary.medical_records = medical.lines;
+        }
 
         let summary = &mut *self.summary;
         summary.members += 1;

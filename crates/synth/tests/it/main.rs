@@ -11,6 +11,7 @@ use onshi_synth::{NoiseKind, Progress, Sinks, Summary, SynthConfig, generate, ge
 
 mod inspection;
 mod linkage;
+mod medical;
 
 type Row = BTreeMap<String, String>;
 
@@ -40,8 +41,9 @@ fn rows(bytes: &[u8]) -> Vec<Row> {
 fn town(config: &SynthConfig) -> Town {
     let mut bytes: [Vec<u8>; 5] = Default::default();
     let [registry, members, truth, facilities, insurers] = &mut bytes;
-    let summary = generate_into(config, Sinks { registry, members, truth, facilities, insurers }, &mut |_| {})
-        .expect("generation succeeds");
+    let summary =
+        generate_into(config, Sinks { registry, members, truth, facilities, insurers, medical: None }, &mut |_| {})
+            .expect("generation succeeds");
     Town {
         summary,
         registry: rows(&bytes[0]),
@@ -421,6 +423,7 @@ fn bad_config_is_refused() {
             truth: &mut Vec::new(),
             facilities: &mut Vec::new(),
             insurers: &mut Vec::new(),
+            medical: None,
         },
         &mut |_| {},
     );
