@@ -30,6 +30,11 @@ pub(crate) struct SynthArgs {
     /// Share of residents with a namesake (same カナ氏名, 生年月日, 性別).
     #[arg(long)]
     pub(crate) namesake_rate: Option<f64>,
+    /// Also write medical.jsonl: drug, clinical, expense and checkup
+    /// histories of the members in the medical-information import format
+    /// (about 10 kB per resident).
+    #[arg(long)]
+    pub(crate) medical: bool,
     /// Show no progress bar.
     #[arg(long, short)]
     pub(crate) quiet: bool,
@@ -45,6 +50,7 @@ pub(crate) fn config(args: &SynthArgs) -> anyhow::Result<SynthConfig> {
         seed: args.seed,
         as_of,
         invalid_rate: args.invalid_rate,
+        medical: args.medical,
         ..SynthConfig::default()
     };
     if let Some(rate) = args.namesake_rate {
@@ -72,8 +78,9 @@ pub(crate) fn run(args: &SynthArgs) -> anyhow::Result<ExitCode> {
     let config = config(args)?;
     let started = std::time::Instant::now();
     let summary = generate(&config, &args.out, args.quiet)?;
+    let medical = if config.medical { format!(", {} medical records", summary.medical_records) } else { String::new() };
     println!(
-        "wrote {} residents, {} member rows, {} facilities to {} in {:.1} s (seed {}, as of {})",
+        "wrote {} residents, {} member rows, {} facilities{medical} to {} in {:.1} s (seed {}, as of {})",
         summary.residents,
         summary.members,
         summary.facilities,
