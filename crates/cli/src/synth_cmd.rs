@@ -32,7 +32,7 @@ pub(crate) struct SynthArgs {
     pub(crate) namesake_rate: Option<f64>,
     /// Also write medical.jsonl: drug, clinical, expense and checkup
     /// histories of the members in the medical-information import format
-    /// (about 10 kB per resident).
+    /// (about 15 kB per resident).
     #[arg(long)]
     pub(crate) medical: bool,
     /// Show no progress bar.

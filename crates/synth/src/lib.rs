@@ -83,7 +83,7 @@ pub struct SynthConfig {
     /// (bad check digit, impossible date, empty name, lost before acquired).
     pub invalid_rate: f64,
     /// Also write `medical.jsonl`: drug, clinical, expense and checkup
-    /// histories of the members (about 10 kB per resident).
+    /// histories of the members (about 15 kB per resident).
     pub medical: bool,
 }
 

@@ -630,8 +630,8 @@ impl Baseline {
             bmi,
             pressure: normal(rng, 0.0, 11.0),
             hba1c: if diabetic { normal(rng, 6.9, 0.7).max(6.2) } else { normal(rng, 5.5, 0.3) },
-            ldl: normal(rng, 122.0, 28.0),
-            hdl: normal(rng, if male { 55.0 } else { 67.0 }, 13.0) - (bmi - 22.0) * 1.2,
+            ldl: normal(rng, 122.0, 28.0).clamp(50.0, 260.0),
+            hdl: (normal(rng, if male { 55.0 } else { 67.0 }, 13.0) - (bmi - 22.0) * 1.2).clamp(25.0, 110.0),
             liver: normal(rng, 0.0, 1.0),
         }
     }
@@ -644,7 +644,7 @@ impl Baseline {
         let height_tenths = tenths(height, CheckupItem::Height);
         let weight_tenths = tenths(weight, CheckupItem::Weight);
         let waist = bmi * if self.male { 3.3 } else { 3.4 } + if self.male { 6.0 } else { 5.0 } + normal(rng, 0.0, 3.0);
-        let systolic = 112.0 + aged * 0.6 + (bmi - 22.0) * 1.3 + self.pressure + normal(rng, 0.0, 6.0);
+        let systolic = (112.0 + aged * 0.6 + (bmi - 22.0) * 1.3 + self.pressure + normal(rng, 0.0, 6.0)).max(90.0);
         let diastolic = (systolic * 0.58 + normal(rng, 3.0, 5.0)).min(systolic - 15.0);
         let hba1c = self.hba1c + aged * 0.008 + (bmi - 22.0) * 0.03 + normal(rng, 0.0, 0.15);
         let glucose = 88.0 + (hba1c - 5.4) * 28.0 + normal(rng, 0.0, 6.0);
