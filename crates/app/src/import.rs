@@ -6,6 +6,7 @@
 //! - members: `insurer_number,symbol,number,branch,name_kanji,name_kana,birth_date,sex,address,my_number,relationship,copay_ratio,acquired_on,lost_on`
 //! - facilities: `facility_code,name,kind,address`
 //! - insurers: `insurer_number,name` (an optional `kind` must agree with the number)
+//! - medical information: JSON Lines (`docs/medical-import.md`, [`crate::medical_import`])
 //!
 //! Every invalid row is reported with its line number, the field, the value
 //! and the rule it breaks, and the valid rows are imported. Rows are upserted
@@ -163,6 +164,9 @@ pub async fn import(
             })
             .await
         }
+        Kind::Medical => {
+            crate::medical_import::import(store, input, options, chrono::Utc::now(), rejects, progress).await
+        }
     }
 }
 
@@ -180,8 +184,29 @@ where
     W: Fn(Vec<T>) -> Fut,
     Fut: std::future::Future<Output = Result<BatchOutcome, StoreError>> + Send + 'static,
 {
+    let read = move |sender| parse::read_batches(input, options, make_parser, sender);
+    run_batches(read, rejects, progress, write).await
+}
+
+/// The sending end of the channel a file's reader fills with batches.
+pub(crate) type BatchSender<T> = tokio::sync::mpsc::Sender<Result<Batch<T>, ImportError>>;
+
+/// Write the batches `read` produces (on a blocking thread), one in flight
+/// while the next is prepared, and account for every row.
+pub(crate) async fn run_batches<T, R, W, Fut>(
+    read: R,
+    rejects: &mut dyn RejectSink,
+    progress: &mut (dyn FnMut(Progress) + Send),
+    write: W,
+) -> Result<ImportReport, ImportError>
+where
+    T: Send + 'static,
+    R: FnOnce(BatchSender<T>) + Send + 'static,
+    W: Fn(Vec<T>) -> Fut,
+    Fut: std::future::Future<Output = Result<BatchOutcome, StoreError>> + Send + 'static,
+{
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Batch<T>, ImportError>>(4);
-    let parser = tokio::task::spawn_blocking(move || parse::read_batches(input, options, make_parser, sender));
+    let parser = tokio::task::spawn_blocking(move || read(sender));
     let mut report = ImportReport::default();
     // One batch is written while the next is being prepared (the SQLite store
     // resolves My Numbers on a reader connection meanwhile). Keys are unique

@@ -7,5 +7,6 @@ pub mod import;
 pub mod inspection;
 pub mod jpki;
 pub mod medical;
+pub mod medical_import;
 pub mod members;
 pub mod report;

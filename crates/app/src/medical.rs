@@ -21,10 +21,11 @@ use std::sync::Arc;
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ED25519, Ed25519KeyPair, KeyPair, UnparsedPublicKey};
-use chrono::{DateTime, Datelike, Utc};
+use chrono::{DateTime, Utc};
 use onshi_domain::Date;
 use onshi_domain::audit::{Access, ActorKind, Basis, ChainError, ChainWalker, head_message, verify_chain};
 use onshi_domain::insurance::MemberKey;
+use onshi_domain::medical::RecordKind;
 use onshi_pki::Validity as CertValidity;
 use onshi_store::medical::{AccessHead, HeadSigner, PersonLog, StoredConsent, StoredRecord};
 use onshi_store::{LinkState, PersonId, Store, StoreError};
@@ -83,19 +84,19 @@ impl Category {
         }
     }
 
-    /// How many years back records are shown.
-    pub fn window_years(self) -> i32 {
+    /// The record kind of the domain.
+    pub fn kind(self) -> RecordKind {
         match self {
-            Category::Drug | Category::Clinical => 3,
-            Category::Checkup | Category::Expense => 5,
+            Category::Drug => RecordKind::Drug,
+            Category::Clinical => RecordKind::Clinical,
+            Category::Checkup => RecordKind::Checkup,
+            Category::Expense => RecordKind::Expense,
         }
     }
 
-    /// The first day shown on `today` (the same day `window_years` earlier;
-    /// 29 February falls back to 28 February).
+    /// The first day shown on `today` ([`onshi_domain::medical::window_start`]).
     pub fn window_start(self, today: Date) -> Date {
-        let year = today.year() - self.window_years();
-        today.with_year(year).or_else(|| Date::from_ymd_opt(year, today.month(), 28)).unwrap_or(today)
+        onshi_domain::medical::window_start(self.kind(), today)
     }
 }
 

@@ -1,4 +1,5 @@
-//! `onshi registry import`, `onshi members import`, `onshi facilities import`.
+//! `onshi registry import`, `onshi members import`, `onshi facilities import`,
+//! `onshi insurers import`, `onshi medical import`.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter};
@@ -15,8 +16,9 @@ use crate::settings::{self, DbArgs};
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ImportCommand {
-    /// Import a CSV file (UTF-8, header row). Invalid rows are reported and
-    /// skipped; valid rows are upserted by key, so re-importing changes nothing.
+    /// Import a file: CSV (UTF-8, header row), or JSON Lines for medical
+    /// information. Invalid rows are reported and skipped; valid rows are
+    /// upserted by key, so re-importing changes nothing.
     ///
     /// Exit status: 0 when every row was imported, 2 when some rows were
     /// rejected (the others were imported), 1 on an error that stopped the import.
@@ -25,7 +27,7 @@ pub(crate) enum ImportCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct ImportArgs {
-    /// The CSV file.
+    /// The file (CSV; JSON Lines for `onshi medical import`).
     file: PathBuf,
     #[command(flatten)]
     db: DbArgs,

@@ -340,6 +340,7 @@ fn reception_router(kiosk: Arc<Kiosk>) -> Router {
         .route("/", get(reception_page))
         .route("/checks", get(checks_fragment))
         .route("/checks/{id}", get(print_view))
+        .route("/checks/{id}/medical", post(medical_view))
         .route("/insured-number", post(number_check))
         .with_state(kiosk)
 }
@@ -1081,6 +1082,47 @@ async fn print_view(State(kiosk): State<Arc<Kiosk>>, Path(id): Path<u64>) -> Res
         Some(check) => html(pages::print(&check)),
         None => (StatusCode::NOT_FOUND, html(pages::not_found())).into_response(),
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct MedicalForm {
+    staff_id: String,
+    category: String,
+}
+
+/// Open a patient's drug, clinical or checkup information under the
+/// consent given at the reader: the platform decides, from its own record
+/// of the consent, and logs the read in the patient's access log.
+async fn medical_view(State(kiosk): State<Arc<Kiosk>>, Path(id): Path<u64>, Form(form): Form<MedicalForm>) -> Response {
+    let Some(check) = kiosk.checks().into_iter().find(|c| c.id == id) else {
+        return (StatusCode::NOT_FOUND, html(pages::not_found())).into_response();
+    };
+    let Outcome::Answer(answer) = &check.outcome else {
+        return (StatusCode::NOT_FOUND, html(pages::not_found())).into_response();
+    };
+    let Some(coverage) = answer.coverages.first() else {
+        return (StatusCode::NOT_FOUND, html(pages::not_found())).into_response();
+    };
+    if !matches!(form.category.as_str(), "drugs" | "clinical" | "checkups") {
+        return (StatusCode::BAD_REQUEST, "category must be drugs, clinical or checkups").into_response();
+    }
+    let query = serde_json::json!({
+        "insurer_number": coverage.insurer_number,
+        "symbol": coverage.symbol,
+        "number": coverage.number,
+        "branch": coverage.branch,
+        "staff_id": form.staff_id.trim(),
+    });
+    let path = format!("/facility/medical/{}", form.category);
+    let result = kiosk.api.lock().await.post(&path, &query).await;
+    let outcome = match &result {
+        Ok(body) => Ok(body),
+        Err(ApiFailure::Refused { code, message } | ApiFailure::Unauthorized { code, message }) => {
+            Err((code.clone(), message.clone()))
+        }
+        Err(other) => Err(("unavailable".to_owned(), other.to_string())),
+    };
+    html(pages::medical(id, &coverage.name, &form.category, outcome))
 }
 
 #[derive(Debug, Deserialize)]

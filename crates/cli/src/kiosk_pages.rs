@@ -366,7 +366,12 @@ fn check_article(out: &mut String, check: &Check, with_print_link: bool) {
         );
     }
     match &check.outcome {
-        Outcome::Answer(answer) => answer_details(out, check.method, answer, check.source == Source::FailureMode),
+        Outcome::Answer(answer) => {
+            answer_details(out, check.method, answer, check.source == Source::FailureMode);
+            if with_print_link && check.source == Source::Platform {
+                viewing_form(out, check.id, answer);
+            }
+        }
         Outcome::Refused { code, message } => {
             let _ = write!(
                 out,
@@ -384,6 +389,138 @@ fn check_article(out: &mut String, check: &Check, with_print_link: bool) {
         out.push_str("</ul>");
     }
     out.push_str("</article>");
+}
+
+/// What a consent lets staff open: (category path, label) for each
+/// category consented at the reader.
+fn viewable(answer: &Answer) -> Vec<(&'static str, &'static str)> {
+    if !answer.medical_information_allowed || answer.coverages.is_empty() {
+        return Vec::new();
+    }
+    let consented = answer.consent_categories.clone().unwrap_or_default();
+    let mut out = Vec::new();
+    if consented.iter().any(|c| c == "clinical_drug") {
+        out.push(("drugs", "薬剤情報"));
+        out.push(("clinical", "診療情報"));
+    }
+    if consented.iter().any(|c| c == "checkup") {
+        out.push(("checkups", "特定健診等情報"));
+    }
+    out
+}
+
+/// Buttons that open the consented information in a new tab; the staff
+/// member's id goes with the request (the platform checks that they may).
+fn viewing_form(out: &mut String, id: u64, answer: &Answer) {
+    let categories = viewable(answer);
+    if categories.is_empty() {
+        return;
+    }
+    let _ = write!(
+        out,
+        "<form method=\"post\" action=\"/checks/{id}/medical\" target=\"_blank\" class=\"viewing\">\
+         <label>閲覧する職員ID <input name=\"staff_id\" required maxlength=\"32\" autocomplete=\"off\"></label>"
+    );
+    for (path, label) in categories {
+        let _ = write!(out, "<button name=\"category\" value=\"{path}\" data-category=\"{path}\">{label}</button>");
+    }
+    out.push_str("</form>");
+}
+
+/// A JSON value as text for a cell.
+fn cell(value: Option<&serde_json::Value>) -> String {
+    match value {
+        None | Some(serde_json::Value::Null) => "—".to_owned(),
+        Some(serde_json::Value::String(s)) => escape(s),
+        Some(other) => escape(&other.to_string()),
+    }
+}
+
+/// The records a facility opened, as a table staff can read and print.
+pub(crate) fn medical(
+    check_id: u64,
+    patient: &str,
+    category: &str,
+    outcome: Result<&serde_json::Value, (String, String)>,
+) -> String {
+    let (title, columns): (&str, &[(&str, &str)]) = match category {
+        "drugs" => (
+            "薬剤情報",
+            &[
+                ("dispensed_on", "調剤日"),
+                ("name", "医薬品名"),
+                ("ingredient", "成分"),
+                ("dose", "用法"),
+                ("quantity", "数量"),
+                ("unit", "単位"),
+                ("days", "日数"),
+                ("facility_name", "調剤・処方"),
+            ],
+        ),
+        "clinical" => (
+            "診療情報",
+            &[
+                ("performed_on", "診療日"),
+                ("category", "区分"),
+                ("name", "名称"),
+                ("code", "コード"),
+                ("facility_name", "医療機関"),
+            ],
+        ),
+        _ => ("特定健診等情報", &[("checked_on", "受診日"), ("facility_name", "実施機関"), ("results", "結果")]),
+    };
+    let mut body = String::new();
+    match outcome {
+        Ok(answer) => {
+            let records = answer["records"].as_array().cloned().unwrap_or_default();
+            let _ = write!(
+                body,
+                "<p class=\"basis\">閲覧の根拠: 本人同意（同意ID {}）。この閲覧は本人のやりとり履歴に記録されます。</p>",
+                cell(answer.get("consent_id"))
+            );
+            if records.is_empty() {
+                body.push_str("<p class=\"empty\">該当する情報はありません。</p>");
+            } else {
+                body.push_str("<table class=\"records\"><thead><tr>");
+                for (_, label) in columns {
+                    let _ = write!(body, "<th>{label}</th>");
+                }
+                body.push_str("</tr></thead><tbody>");
+                for record in &records {
+                    let fields = &record["body"];
+                    body.push_str("<tr>");
+                    for (key, _) in columns {
+                        let value = fields.get(*key).or_else(|| {
+                            (*key == "dispensed_on" || *key == "performed_on" || *key == "checked_on")
+                                .then(|| &record["date"])
+                        });
+                        let _ = write!(body, "<td>{}</td>", cell(value));
+                    }
+                    body.push_str("</tr>");
+                }
+                body.push_str("</tbody></table>");
+            }
+        }
+        Err((code, message)) => {
+            let _ = write!(
+                body,
+                "<p class=\"refusal\" data-code=\"{}\">閲覧できませんでした（{}）</p><p>{}</p>",
+                escape(&code),
+                escape(&code),
+                escape(&message)
+            );
+        }
+    }
+    format!(
+        "<!doctype html><html lang=\"ja\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>{title} {check_id}</title><style>{RECEPTION_STYLE}\
+         main{{display:block;max-width:1100px;padding:16px}}table.records{{border-collapse:collapse;width:100%}}\
+         table.records th,table.records td{{border:1px solid #999;padding:4px 8px;text-align:left;font-size:16px}}</style></head>\
+         <body><main><h1>{title}</h1><p>患者: {}</p>{body}\
+         <p><button class=\"print-button\" onclick=\"window.print()\">印刷する</button></p></main></body></html>",
+        escape(patient)
+    )
 }
 
 /// `last_known`: a failure-mode result, the platform's last answer for the

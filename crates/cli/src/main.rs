@@ -89,6 +89,12 @@ enum Command {
         #[command(subcommand)]
         command: facility_cmd::FacilityCommand,
     },
+    /// Medical information from claims and checkups (薬剤情報, 診療情報,
+    /// 医療費情報, 特定健診等情報): import an insurer's JSON Lines file.
+    Medical {
+        #[command(subcommand)]
+        command: import_cmd::ImportCommand,
+    },
     /// The card registered as insurance card (利用登録) and its cancellation (解除).
     Registration {
         #[command(subcommand)]
@@ -179,6 +185,8 @@ fn main() -> ExitCode {
         }
         Command::Crew { command } => runtime().and_then(|rt| rt.block_on(crew_cmd::run(config_file, command))),
         Command::Audit { command } => runtime().and_then(|rt| rt.block_on(audit_cmd::run(config_file, command))),
+        Command::Medical { command } => runtime()
+            .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Medical, command))),
         Command::Insurers { command } => runtime()
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Insurers, command))),
         Command::Facilities { command } => runtime()

@@ -143,10 +143,13 @@ pub(crate) async fn run_server(
     let card_dir = loaded.config.data_dir.join("cards");
     let token_key =
         crate::facility_cmd::load_or_create_token_key(&crate::facility_cmd::token_key_path(&loaded.config.data_dir))?;
+    let audit_key =
+        crate::audit_cmd::load_or_create_audit_key(&crate::audit_cmd::audit_key_path(&loaded.config.data_dir))?;
     let state = onshi_server::AppState::new(store)
         .with_config(&loaded.config)
         .with_jpki(jpki, Some(card_dir))
-        .with_token_key(token_key);
+        .with_token_key(token_key)
+        .with_audit_key(audit_key);
     onshi_server::serve(&loaded.config, state, ready)
         .await
         .with_context(|| format!("the server on {} failed", loaded.config.server.bind))

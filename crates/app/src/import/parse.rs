@@ -27,16 +27,21 @@ pub enum Kind {
     /// Insurers' names (保険者名); an insurer first seen in a members file
     /// has none until then.
     Insurers,
+    /// Medical information (薬剤情報, 診療情報, 医療費情報, 特定健診等情報):
+    /// JSON Lines, not CSV (see [`crate::medical_import`]).
+    Medical,
 }
 
 impl Kind {
-    /// The header this kind expects (columns in this order when we write).
+    /// The header this kind expects (columns in this order when we write);
+    /// empty for JSON Lines.
     pub fn header(self) -> &'static str {
         match self {
             Kind::Registry => REGISTRY_HEADER,
             Kind::Members => MEMBERS_HEADER,
             Kind::Facilities => FACILITIES_HEADER,
             Kind::Insurers => INSURERS_HEADER,
+            Kind::Medical => "",
         }
     }
 }
