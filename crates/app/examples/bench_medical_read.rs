@@ -78,13 +78,18 @@ fn attributes() -> FiveAttributes {
     }
 }
 
+/// The PostgreSQL schema the run uses (dropped at the end).
+fn schema() -> String {
+    format!("bench_medical_{}", std::process::id())
+}
+
 async fn open(db: &str) -> Arc<dyn Store> {
     let options = OpenOptions { max_connections: 16 };
     let store = if db == "sqlite" {
         let dir = tempfile::tempdir().expect("tempdir").keep();
         onshi_store::open_with(&format!("sqlite://{}/bench.db", dir.display()), options).await.expect("sqlite")
     } else {
-        let schema = format!("bench_medical_{}", std::process::id());
+        let schema = schema();
         let pg = onshi_store::PostgresStore::connect_in_schema(db, Some(&schema)).await.expect("postgres");
         pg.reset_schema_for_tests(&schema).await.expect("schema");
         Arc::new(pg)
@@ -219,4 +224,9 @@ async fn main() {
         all.value_at_quantile(0.99) as f64 / 1000.0,
         all.max() as f64 / 1000.0
     );
+    if o.db != "sqlite" {
+        let pool = sqlx::PgPool::connect(&o.db).await.expect("connect");
+        let drop = format!("DROP SCHEMA IF EXISTS {} CASCADE", schema());
+        sqlx::raw_sql(sqlx::AssertSqlSafe(drop)).execute(&pool).await.expect("drop the schema");
+    }
 }
