@@ -446,7 +446,9 @@ pub trait Store: Send + Sync + 'static {
     async fn record_medical_access(&self, access: inspection::MedicalAccess) -> Result<(), StoreError>;
 
     /// Accesses to `person_id`'s medical information made through member
-    /// `member_id` (the link), oldest first.
+    /// `member_id` (the link), oldest first: those of the access log
+    /// ([`medical`]; `accessor` is `kind:id/staff`) and those recorded with
+    /// [`Store::record_medical_access`].
     async fn accesses_through_link(
         &self,
         member_id: MemberId,

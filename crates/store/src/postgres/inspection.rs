@@ -680,8 +680,16 @@ pub(super) async fn accesses_through_link(
     person_id: PersonId,
 ) -> Result<Vec<MedicalAccess>, StoreError> {
     let rows = sqlx::query(
-        "SELECT person_id, member_id, facility_code, accessor, what, basis, accessed_at FROM medical_access_log
-         WHERE member_id = $1 AND person_id = $2 ORDER BY accessed_at, access_id",
+        "SELECT person_id, member_id, facility_code, accessor, what, basis, accessed_at FROM (
+                SELECT person_id, member_id, facility_code, accessor, what, basis, accessed_at, 0 AS src,
+                       access_id AS ord
+                FROM medical_access_log WHERE member_id = $1 AND person_id = $2
+                UNION ALL
+                SELECT person_id, member_id, CASE WHEN actor_kind = 'facility' THEN actor_id END,
+                       actor_kind || ':' || actor_id || CASE WHEN staff_id <> '' THEN '/' || staff_id ELSE '' END,
+                       category, basis, at, 1, seq
+                FROM access_log WHERE member_id = $1 AND person_id = $2
+             ) AS a ORDER BY accessed_at, src, ord",
     )
     .bind(member_id.0)
     .bind(person_id.0)

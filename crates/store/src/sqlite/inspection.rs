@@ -473,8 +473,16 @@ pub(super) fn accesses_through_link(
 ) -> Result<Vec<MedicalAccess>, StoreError> {
     let mut stmt = conn
         .prepare_cached(
-            "SELECT person_id, member_id, facility_code, accessor, what, basis, accessed_at FROM medical_access_log
-             WHERE member_id = ?1 AND person_id = ?2 ORDER BY accessed_at, access_id",
+            "SELECT person_id, member_id, facility_code, accessor, what, basis, accessed_at FROM (
+                SELECT person_id, member_id, facility_code, accessor, what, basis, accessed_at, 0 AS src,
+                       access_id AS ord
+                FROM medical_access_log WHERE member_id = ?1 AND person_id = ?2
+                UNION ALL
+                SELECT person_id, member_id, CASE WHEN actor_kind = 'facility' THEN actor_id END,
+                       actor_kind || ':' || actor_id || CASE WHEN staff_id <> '' THEN '/' || staff_id ELSE '' END,
+                       category, basis, at, 1, seq
+                FROM access_log WHERE member_id = ?1 AND person_id = ?2
+             ) AS a ORDER BY accessed_at, src, ord",
         )
         .map_err(db_err("preparing the access log query"))?;
     stmt.query_map(params![member_id.0, person_id.0], |row| {

@@ -271,3 +271,25 @@ async fn the_access_log_chains_each_person_signs_heads_and_refuses_changes() {
         assert_eq!(verify_chain(p2.0, &log2.entries, Some((head2.seq, head2.hash))), Ok(()), "{name}");
     }
 }
+
+#[tokio::test]
+async fn reads_through_a_link_are_found_by_the_inspection_audit() {
+    for store in stores("med_audit").await {
+        let name = store.backend().name();
+        store.upsert_residents(vec![resident(1, 1, "山田 太郎")]).await.expect("resident");
+        let linked = member("1", 0, Some(my_number(1)));
+        store.upsert_members(vec![linked.clone()]).await.expect("member");
+        let stored = store.member_by_key(&linked.key).await.expect("read").expect("member");
+        let person = stored.person_id.expect("linked");
+        let mut through = access(person, "2026-04-01T01:00:00Z", "7");
+        through.member_id = Some(stored.member_id.0);
+        let elsewhere = access(person, "2026-04-01T02:00:00Z", "8");
+        store.append_accesses(vec![through, elsewhere], Arc::new(Reverse)).await.expect("append");
+        let found = store.accesses_through_link(stored.member_id, person).await.expect("audit");
+        assert_eq!(found.len(), 1, "{name}: only the read through this link: {found:?}");
+        assert_eq!(found[0].facility_code.as_deref(), Some("1311010001"), "{name}");
+        assert_eq!(found[0].accessor, "facility:1311010001/D001", "{name}");
+        assert_eq!((found[0].what.as_str(), found[0].basis.as_str()), ("drug", "consent"), "{name}");
+        assert_eq!(found[0].accessed_at, at("2026-04-01T01:00:00Z"), "{name}");
+    }
+}
