@@ -86,7 +86,24 @@ pub struct CardQuery {
     /// The visit date (today when `None`; a past visit may be asked).
     pub visit_date: Option<Date>,
     pub consent: ConsentChoice,
+    /// Inpatient or home-visit care (入院・在宅): the consent lasts until
+    /// then, unless the patient withdraws it, instead of [`CONSENT_HOURS`].
+    /// It must be in the future and at most [`CARE_CONSENT_DAYS`] days ahead.
+    pub care_until: Option<DateTime<Utc>>,
 }
+
+/// A consent as the patient gave it at the reader, before it is recorded.
+#[derive(Debug, Clone, Copy)]
+struct Given {
+    choice: ConsentChoice,
+    at: DateTime<Utc>,
+    /// For continuing care; otherwise [`CONSENT_HOURS`] after `at`.
+    until: Option<DateTime<Utc>>,
+    method: Method,
+}
+
+/// The longest consent for continuing care a check may record.
+pub const CARE_CONSENT_DAYS: i64 = 366;
 
 /// How a reader verified the card's holder.
 #[derive(Debug, Clone)]
@@ -208,6 +225,10 @@ pub enum CheckError {
     BirthInFuture(Date),
     #[error("visit date {visit} is before 生年月日 {birth}")]
     VisitBeforeBirth { visit: Date, birth: Date },
+    #[error(
+        "care_until {0}: a consent for continuing care must end in the future, at most {CARE_CONSENT_DAYS} days ahead"
+    )]
+    CareUntil(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -221,6 +242,7 @@ impl CheckError {
             CheckError::VisitInFuture(_) => "visit_date_in_future",
             CheckError::BirthInFuture(_) => "birth_date_in_future",
             CheckError::VisitBeforeBirth { .. } => "visit_before_birth",
+            CheckError::CareUntil(_) => "invalid_consent_expiry",
             CheckError::Store(_) => "unavailable",
         }
     }
@@ -324,6 +346,11 @@ impl Eligibility {
         person: &mut Option<PersonId>,
     ) -> Result<Answer, CheckError> {
         let as_of = Self::as_of(query.visit_date, now)?;
+        if let Some(until) = query.care_until
+            && (until <= now || until > now + TimeDelta::days(CARE_CONSENT_DAYS))
+        {
+            return Err(CheckError::CareUntil(until.to_rfc3339()));
+        }
         let signed_in = match &query.holder {
             HolderProof::Signature { challenge_id, signature } => {
                 self.jpki.sign_in(challenge_id, &query.certificate, signature, now).await
@@ -335,20 +362,20 @@ impl Eligibility {
             other => CheckError::Card(other),
         })?;
         *person = Some(signed_in.person_id);
-        self.answer_for(facility, &signed_in, as_of, query.consent, now, method).await
+        let given = Given { choice: query.consent, at: now, until: query.care_until, method };
+        self.answer_for(facility, &signed_in, as_of, given).await
     }
 
     /// The coverages of a signed-in card's holder on `as_of`, with the
-    /// consent given at `given_at` (not yet recorded: the caller records it).
+    /// consent `given` (not yet recorded: the caller records it).
     async fn answer_without_consent_record(
         &self,
         facility: &Facility,
         signed_in: &SignedIn,
         as_of: Date,
-        choice: ConsentChoice,
-        given_at: DateTime<Utc>,
-        method: Method,
+        given: Given,
     ) -> Result<Answer, CheckError> {
+        let Given { choice, at: given_at, until: care_until, method } = given;
         let stored = self.store.members_of_person(signed_in.person_id).await?;
         let (usable, held): (Vec<StoredMember>, Vec<StoredMember>) =
             stored.into_iter().partition(|m| m.link_state.is_none_or(LinkState::usable));
@@ -364,7 +391,7 @@ impl Eligibility {
             facility_code: facility.code.as_str().to_owned(),
             categories: choice.categories(),
             given_at,
-            expires_at: given_at + TimeDelta::hours(CONSENT_HOURS),
+            expires_at: care_until.unwrap_or(given_at + TimeDelta::hours(CONSENT_HOURS)),
             media: if method == Method::Smartphone { "smartphone" } else { "card" }.to_owned(),
             purpose: "treatment".to_owned(),
             data_from: None,
@@ -388,11 +415,9 @@ impl Eligibility {
         facility: &Facility,
         signed_in: &SignedIn,
         as_of: Date,
-        choice: ConsentChoice,
-        now: DateTime<Utc>,
-        method: Method,
+        given: Given,
     ) -> Result<Answer, CheckError> {
-        let answer = self.answer_without_consent_record(facility, signed_in, as_of, choice, now, method).await?;
+        let answer = self.answer_without_consent_record(facility, signed_in, as_of, given).await?;
         if let Some(consent) = &answer.consent {
             self.store.record_consent(consent.clone()).await?;
         }
@@ -435,15 +460,8 @@ impl Eligibility {
         let person_id = signed_in.as_ref().ok().map(|s| s.person_id);
         let outcome = match signed_in {
             Ok(signed_in) => {
-                self.answer_without_consent_record(
-                    facility,
-                    &signed_in,
-                    as_of,
-                    query.consent,
-                    query.visited_at,
-                    Method::Card,
-                )
-                .await
+                let given = Given { choice: query.consent, at: query.visited_at, until: None, method: Method::Card };
+                self.answer_without_consent_record(facility, &signed_in, as_of, given).await
             }
             Err(e) => Err(e),
         };

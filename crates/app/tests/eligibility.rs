@@ -147,6 +147,7 @@ impl Clinic {
             media: Method::Card,
             visit_date: visit.map(d),
             consent,
+            care_until: None,
         }
     }
 

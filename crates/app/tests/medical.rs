@@ -233,6 +233,16 @@ impl World {
 
     /// A real card check at facility 1 with the patient's choice, at `now`.
     async fn check_in(&self, now: DateTime<Utc>, consent: ConsentChoice) {
+        self.check_in_for_care(now, consent, None).await.expect("card check");
+    }
+
+    /// A card check recording a consent for continuing care until `until`.
+    async fn check_in_for_care(
+        &self,
+        now: DateTime<Utc>,
+        consent: ConsentChoice,
+        until: Option<DateTime<Utc>>,
+    ) -> Result<(), String> {
         let challenge = self.jpki.new_challenge(now).await.expect("challenge");
         let digest = sha256_digest_info(&challenge.nonce);
         let signature = sign_digest_info(&self.card.jpki.auth.key_pkcs8, &digest).expect("sign");
@@ -242,9 +252,10 @@ impl World {
             media: Method::Card,
             visit_date: None,
             consent,
+            care_until: until,
         };
         let service = Eligibility::new(self.store.clone(), self.jpki.clone());
-        service.check_card(&facility(1), query, now).await.expect("card check");
+        service.check_card(&facility(1), query, now).await.map(|_| ()).map_err(|e| e.code().to_owned())
     }
 
     async fn read(&self, staff: &str, category: Category, now: DateTime<Utc>) -> Result<Vec<String>, String> {
@@ -296,6 +307,25 @@ async fn a_facility_reads_only_under_a_consent_in_force_and_only_qualified_staff
         assert_eq!(reads, [("drug", "consent"), ("clinical", "consent"), ("drug", "consent")], "{name}");
         assert_eq!(log.log.entries[0].access.staff_id, "D1", "{name}");
         assert_eq!(log.log.entries[0].access.basis_ref, consents[0].consent_id.to_string(), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_consent_for_continuing_care_lasts_until_its_end_and_must_end_in_the_future() {
+    for w in worlds("care").await {
+        let name = w.backend;
+        let now = at(NOW);
+        let past = w.check_in_for_care(now, DRUGS_ONLY, Some(now - TimeDelta::minutes(1))).await;
+        assert_eq!(past, Err("invalid_consent_expiry".into()), "{name}: an expiry in the past");
+        let far = w.check_in_for_care(now, DRUGS_ONLY, Some(now + TimeDelta::days(400))).await;
+        assert_eq!(far, Err("invalid_consent_expiry".into()), "{name}: more than a year");
+        assert!(w.medical.consents(w.person).await.expect("consents").is_empty(), "{name}: nothing recorded");
+
+        let discharge = now + TimeDelta::days(14);
+        w.check_in_for_care(now, DRUGS_ONLY, Some(discharge)).await.expect("inpatient");
+        let day_ten = now + TimeDelta::days(10);
+        assert_eq!(w.read("D1", Category::Drug, day_ten).await, Ok(vec!["d1".into()]), "{name}: still in care");
+        assert_eq!(w.read("D1", Category::Drug, discharge).await, Err("no_consent".into()), "{name}: discharged");
     }
 }
 

@@ -345,6 +345,13 @@ pub(crate) struct ConsentRequest {
     /// 特定健診等情報
     #[serde(default)]
     checkup: bool,
+    /// Inpatient or home-visit care (入院・在宅医療): the consent lasts until
+    /// this time (RFC 3339) unless the patient withdraws it, instead of 24
+    /// hours; in the future and at most 366 days ahead
+    /// (`422 invalid_consent_expiry` otherwise).
+    #[serde(default)]
+    #[schema(format = DateTime, example = "2026-05-01T00:00:00+09:00")]
+    care_until: Option<String>,
 }
 
 /// An insured-number check.
@@ -531,6 +538,16 @@ pub(crate) async fn card_check(
         media,
         visit_date: request.visit_date.as_deref().map(|v| date_field("visit_date", v)).transpose()?,
         consent: ConsentChoice { clinical_drug: request.consent.clinical_drug, checkup: request.consent.checkup },
+        care_until: request
+            .consent
+            .care_until
+            .as_deref()
+            .map(|v| {
+                DateTime::parse_from_rfc3339(v.trim())
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| invalid(format!("consent.care_until {v:?}: not an RFC 3339 time ({e})")))
+            })
+            .transpose()?,
     };
     let answer =
         eligibility(&state)?.check_card(&user.facility, query, state.clock.now()).await.map_err(check_error)?;
