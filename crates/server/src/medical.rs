@@ -115,6 +115,12 @@ pub(crate) fn read_error(error: ReadError) -> ApiError {
         }
         ReadError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
     };
+    if status == StatusCode::FORBIDDEN {
+        // Refusals under the rules are not throttled (see `throttle`); a
+        // caller that keeps asking without a basis shows up here (the code
+        // only: no patient data goes to the log).
+        tracing::info!(code = error.code(), "a read of medical information was refused");
+    }
     ApiError::refused(status, error.code(), error.to_string())
 }
 

@@ -102,8 +102,16 @@ impl Throttle {
     }
 }
 
-/// Whether an answer was earned by the caller's own bad request.
-fn is_garbage(status: StatusCode) -> bool {
+/// Whether an answer was earned by the caller's own bad request. A `403`
+/// to a read of medical information is the rules answering (no consent
+/// for this patient, a staff member not qualified), not a malformed
+/// request: a clinic's system that asks for every patient it checks in
+/// must not lose its eligibility checks for it. Those refusals are logged
+/// by the route instead.
+fn is_garbage(path: &str, status: StatusCode) -> bool {
+    if status == StatusCode::FORBIDDEN && path.contains("/medical/") {
+        return false;
+    }
     matches!(
         status,
         StatusCode::BAD_REQUEST
@@ -138,11 +146,12 @@ fn caller(state: &AppState, request: &Request, now: DateTime<Utc>) -> String {
 pub(crate) async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let now = state.clock.now();
     let who = caller(&state, &request, now);
+    let path = request.uri().path().to_owned();
     if let Some(wait) = state.throttle.blocked(&who, now) {
         return too_many(wait);
     }
     let response = next.run(request).await;
-    if is_garbage(response.status()) && state.throttle.record_bad(&who, now) {
+    if is_garbage(&path, response.status()) && state.throttle.record_bad(&who, now) {
         tracing::warn!(
             caller = %who,
             capacity = state.throttle.capacity(),
@@ -173,6 +182,16 @@ fn too_many(wait: Duration) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_under_the_medical_rules_is_not_garbage_but_a_malformed_read_is() {
+        assert!(!is_garbage("/medical/drugs", StatusCode::FORBIDDEN));
+        assert!(!is_garbage("/facility/medical/emergency", StatusCode::FORBIDDEN));
+        assert!(is_garbage("/medical/drugs", StatusCode::BAD_REQUEST));
+        assert!(is_garbage("/medical/drugs", StatusCode::UNAUTHORIZED));
+        assert!(is_garbage("/eligibility/card", StatusCode::FORBIDDEN));
+        assert!(!is_garbage("/eligibility/card", StatusCode::OK));
+    }
 
     fn at(s: &str) -> DateTime<Utc> {
         s.parse().expect("instant")
