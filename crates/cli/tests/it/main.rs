@@ -10,6 +10,7 @@ mod facility;
 mod inspect;
 mod jpki;
 mod kiosk;
+mod medical;
 mod members;
 
 use common::{Server, http_get, onshi, run, stderr, stdout};
