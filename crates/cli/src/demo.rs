@@ -1,12 +1,15 @@
 //! `onshi demo`: from nothing to a running platform with a synthetic town.
 //!
 //! Creates (or reuses) the SQLite database in the data directory, generates a
-//! town of `--people` residents (kept in `{data_dir}/demo-town-…` so a second
-//! run reuses it), imports registry, members and facilities, then prepares
-//! what a newcomer needs to try a check: a demo clinic with an API client
-//! (`{data_dir}/demo/facility-client.env`) and My Number cards for three
-//! insured residents (`{data_dir}/demo/cards/`, registered as insurance
-//! cards), and serves.
+//! town of `--people` residents with their medical histories (kept in
+//! `{data_dir}/demo-town-…` so a second run reuses it), imports registry,
+//! insurers, members, facilities and medical information, then prepares
+//! what a newcomer needs to try a check and a read of medical information:
+//! a demo clinic with an API client (`{data_dir}/demo/facility-client.env`),
+//! a doctor (`D0001`) and the designation for emergency viewing; a demo fire
+//! department with its client (`{data_dir}/demo/crew-client.env`); and My
+//! Number cards for three insured residents with drug histories
+//! (`{data_dir}/demo/cards/`, registered as insurance cards). Then it serves.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -45,14 +48,25 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: DemoArgs) -> anyhow:
     let today = onshi_server::Clock::System.today();
     let counts = store.counts(today).await?;
     if counts.residents >= args.people as u64 {
-        eprintln!("[1/6] reusing the town already in the database ({} residents)", counts.residents);
+        eprintln!("[1/{STEPS}] reusing the town already in the database ({} residents)", counts.residents);
+        if store.medical_record_counts().await?.1 == 0 {
+            eprintln!(
+                "      this database has no medical information (an older demo made it); \
+                 remove the data directory to start the demo afresh with medical histories"
+            );
+        }
     } else {
         let town = data_dir.join(format!("demo-town-{}-seed{}-{}", args.people, args.seed, today));
-        let config = SynthConfig { people: args.people, seed: args.seed, as_of: today, ..SynthConfig::default() };
-        if town.join("facilities.csv").exists() {
-            eprintln!("[1/6] reusing the generated town in {}", town.display());
+        let config =
+            SynthConfig { people: args.people, seed: args.seed, as_of: today, medical: true, ..SynthConfig::default() };
+        if town.join("facilities.csv").exists() && town.join(onshi_synth::MEDICAL_FILE_NAME).exists() {
+            eprintln!("[1/{STEPS}] reusing the generated town in {}", town.display());
         } else {
-            eprintln!("[1/6] generating a town of {} people in {}", args.people, town.display());
+            eprintln!(
+                "[1/{STEPS}] generating a town of {} people with medical histories in {}",
+                args.people,
+                town.display()
+            );
             crate::synth_cmd::generate(&config, &town, false)?;
         }
         for (step, kind, file) in [
@@ -60,16 +74,26 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: DemoArgs) -> anyhow:
             (3, Kind::Insurers, "insurers.csv"),
             (4, Kind::Members, "members.csv"),
             (5, Kind::Facilities, "facilities.csv"),
+            (6, Kind::Medical, onshi_synth::MEDICAL_FILE_NAME),
         ] {
-            eprintln!("[{step}/6] importing {file}");
+            eprintln!("[{step}/{STEPS}] importing {file}");
             let path = town.join(file);
-            let rejects = town.join(file.replace(".csv", ".rejects.csv"));
+            let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+            let rejects = town.join(format!("{stem}.rejects.csv"));
             let (report, elapsed) =
                 import_cmd::import_file(store.clone(), kind, &path, rejects.clone(), 50_000, false).await?;
             import_cmd::print_report(&path, &report, elapsed, &rejects);
+            if matches!(kind, Kind::Medical) && report.rows == 0 {
+                eprintln!(
+                    "      the town has no clinic or hospital, so nobody in it has a medical history; \
+                     a larger town (--people 2000) or another --seed has some"
+                );
+            }
         }
     }
-    eprintln!("[6/6] a demo clinic, its API client and three My Number cards");
+    eprintln!(
+        "[{STEPS}/{STEPS}] a demo clinic with its API client and a doctor, a fire department, three My Number cards"
+    );
     let kit = demo_kit(&loaded, store.clone()).await?;
     let counts = store.counts(today).await?;
     eprintln!(
@@ -110,13 +134,22 @@ fn demo_facility() -> onshi_domain::facility::Facility {
     }
 }
 
+/// The demo's steps, for the `[n/7]` progress lines.
+const STEPS: u32 = 7;
 const DEMO_CLIENT_ID: &str = "fc-demo";
+/// The demo clinic's doctor, who may view drug, clinical and checkup information.
+const DEMO_DOCTOR: &str = "D0001";
+/// The demo fire department (マイナ救急) and its system's client.
+const DEMO_CREW: (&str, &str) = ("990001", "オンシ デモ消防本部");
+const DEMO_CREW_CLIENT_ID: &str = "cc-demo";
 const DEMO_PINS: (&str, &str, &str) = ("1234", "abc123", "5678");
 
 /// What the demo prepared for trying checks.
 pub(crate) struct DemoKit {
     facility_code: String,
     client_file: PathBuf,
+    /// The demo fire department's client (`CREW_CLIENT_ID`, `CREW_CLIENT_SECRET`).
+    crew_file: PathBuf,
     cards: Vec<(PathBuf, String)>,
     /// A member of the first card's holder: insurer, symbol, number, branch, birth date.
     member: Option<(String, String, String, u8, String)>,
@@ -140,18 +173,42 @@ impl DemoKit {
                  --consent clinical-drug --consent checkup",
                 self.facility_code
             );
+            if let Some((insurer, symbol, number, branch, _)) = &self.member {
+                eprintln!(
+                    "    # {holder}'s 薬剤情報 as the clinic's doctor {DEMO_DOCTOR} sees it, under the consent just given:"
+                );
+                eprintln!(
+                    "    TOKEN=$(curl -s -u \"$ONSHI_CLIENT_ID:$ONSHI_CLIENT_SECRET\" -d grant_type=client_credentials \
+                     http://{addr}/oauth/token | sed 's/.*\"access_token\":\"\\([^\"]*\\)\".*/\\1/')"
+                );
+                eprintln!(
+                    "    curl -s -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/json' \
+                     http://{addr}/facility/medical/drugs -d '{{\"insurer_number\":\"{insurer}\",\"symbol\":\"{symbol}\",\
+                     \"number\":\"{number}\",\"branch\":\"{branch:02}\",\"staff_id\":\"{DEMO_DOCTOR}\"}}'"
+                );
+                eprintln!("    onshi audit verify          # every access log chained and signed, this read included");
+            }
             eprintln!(
                 "    onshi kiosk --platform http://{addr} --camera {} &   # the reader, {holder} before its camera",
                 card.display()
             );
             eprintln!(
                 "      open http://127.0.0.1:7800/ (the patient: はじめる, 顔認証 or 暗証番号 {pin}, consent) \
-                 and http://127.0.0.1:7801/ (reception)"
+                 and http://127.0.0.1:7801/ (reception: 職員ID {DEMO_DOCTOR}, then 薬剤情報)"
             );
             eprintln!("    onshi connector --platform http://{addr} --dir exchange &   # answers exchange/req/*.xml");
             eprintln!("    onshi report usage --month $(date +%Y-%m)");
         }
-        eprintln!("  demo clinic: 医療機関コード {}", self.facility_code);
+        eprintln!(
+            "  demo clinic: 医療機関コード {}, doctor {DEMO_DOCTOR}, designated for emergency viewing \
+             (POST /facility/medical/emergency)",
+            self.facility_code
+        );
+        let (crew_code, crew_name) = DEMO_CREW;
+        eprintln!(
+            "  demo fire department: {crew_code} {crew_name}, its client in {} (POST /crew/emergency-set)",
+            self.crew_file.display()
+        );
         eprintln!();
     }
 }
@@ -174,16 +231,8 @@ async fn demo_kit(
 
     let client_file = dir.join("facility-client.env");
     let client_known = store.facility_client(DEMO_CLIENT_ID).await?.is_some();
-    if !(client_known && client_file.exists()) {
-        let _ = std::fs::remove_file(&client_file);
+    if must_create(DEMO_CLIENT_ID, client_known, &client_file)? {
         let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
-        if client_known {
-            anyhow::bail!(
-                "the demo client {DEMO_CLIENT_ID} exists in the database but {} is gone; \
-                 remove the data directory to start the demo afresh",
-                client_file.display()
-            );
-        }
         store
             .insert_facility_client(onshi_store::eligibility::FacilityClient {
                 client_id: DEMO_CLIENT_ID.to_owned(),
@@ -197,6 +246,51 @@ async fn demo_kit(
         let text = format!("ONSHI_CLIENT_ID={DEMO_CLIENT_ID}\nONSHI_CLIENT_SECRET={secret}\n");
         onshi_app::jpki::write_private(&client_file, text.as_bytes())
             .with_context(|| format!("cannot write {}", client_file.display()))?;
+    }
+
+    // The clinic's doctor, and its designation for emergency viewing.
+    let created_at = store.staff(facility.code.as_str(), DEMO_DOCTOR).await?.map_or(now, |s| s.created_at);
+    store
+        .upsert_staff(onshi_store::medical::Staff {
+            facility_code: facility.code.as_str().to_owned(),
+            staff_id: DEMO_DOCTOR.to_owned(),
+            name: "オンシ　太郎".to_owned(),
+            qualification: "doctor".to_owned(),
+            created_at,
+            revoked_at: None,
+        })
+        .await?;
+    if !store.is_emergency_facility(facility.code.as_str()).await? {
+        store.set_emergency_facility(facility.code.as_str(), true, now, "demo").await?;
+    }
+
+    // A fire department whose crews read cards at the scene (マイナ救急).
+    let (crew_code, crew_name) = DEMO_CREW;
+    let created_at = store.crew(crew_code).await?.map_or(now, |c| c.created_at);
+    store
+        .upsert_crew(onshi_store::medical::Crew {
+            crew_code: crew_code.to_owned(),
+            name: crew_name.to_owned(),
+            created_at,
+        })
+        .await?;
+    let crew_file = dir.join("crew-client.env");
+    let crew_known = store.crew_client(DEMO_CREW_CLIENT_ID).await?.is_some();
+    if must_create(DEMO_CREW_CLIENT_ID, crew_known, &crew_file)? {
+        let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+        store
+            .insert_crew_client(onshi_store::medical::CrewClient {
+                client_id: DEMO_CREW_CLIENT_ID.to_owned(),
+                crew_code: crew_code.to_owned(),
+                secret_sha256: onshi_server::secret_hash(&secret),
+                name: "デモ 救急隊タブレット".to_owned(),
+                created_at: now,
+                revoked_at: None,
+            })
+            .await?;
+        let text = format!("CREW_CLIENT_ID={DEMO_CREW_CLIENT_ID}\nCREW_CLIENT_SECRET={secret}\n");
+        onshi_app::jpki::write_private(&crew_file, text.as_bytes())
+            .with_context(|| format!("cannot write {}", crew_file.display()))?;
     }
 
     let today = onshi_domain::date::in_japan(now);
@@ -218,6 +312,10 @@ async fn demo_kit(
         let jpki = card_cmd::jpki_service(loaded, store.clone()).await?;
         let documents = onshi_app::documents::Documents::new(store.clone());
         let (pin, password, support) = DEMO_PINS;
+        // With medical information imported, the cards go to residents with
+        // a drug history, so that the demo's reads show something.
+        let with_histories = store.medical_record_counts().await?.1 > 0;
+        let drug_window = onshi_app::medical::Category::Drug.window_start(today);
         let mut after = None;
         'pages: loop {
             let page = store.members_page(None, after, 500).await?;
@@ -229,6 +327,11 @@ async fn demo_kit(
                     || !m.member.is_eligible_on(today)
                     || m.member.relationship != onshi_domain::person::Relationship::Insured
                     || !store.cards_of_person(person).await?.is_empty()
+                {
+                    continue;
+                }
+                if with_histories
+                    && store.medical_records_of_person(person, vec!["drug".to_owned()], drug_window).await?.is_empty()
                 {
                     continue;
                 }
@@ -274,11 +377,30 @@ async fn demo_kit(
         }
     }
     eprintln!(
-        "      clinic {} ({}), client {DEMO_CLIENT_ID}, {} cards in {}",
+        "      clinic {} ({}), client {DEMO_CLIENT_ID}, doctor {DEMO_DOCTOR}; fire department {crew_code}, \
+         client {DEMO_CREW_CLIENT_ID}; {} cards in {}",
         facility.code,
         facility.name,
         cards.len(),
         cards_dir.display()
     );
-    Ok(DemoKit { facility_code: facility.code.as_str().to_owned(), client_file, cards, member })
+    Ok(DemoKit { facility_code: facility.code.as_str().to_owned(), client_file, crew_file, cards, member })
+}
+
+/// Whether a demo client must be created: not when it is registered and
+/// its file kept; an error when it is registered but the file (its only
+/// copy of the secret) is gone.
+fn must_create(client_id: &str, known: bool, file: &std::path::Path) -> anyhow::Result<bool> {
+    match (known, file.exists()) {
+        (true, true) => Ok(false),
+        (true, false) => anyhow::bail!(
+            "the demo client {client_id} exists in the database but {} is gone; \
+             remove the data directory to start the demo afresh",
+            file.display()
+        ),
+        (false, _) => {
+            let _ = std::fs::remove_file(file);
+            Ok(true)
+        }
+    }
 }

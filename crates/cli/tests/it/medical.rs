@@ -147,11 +147,7 @@ fn medical_histories_import_then_a_logged_read_and_the_audit_finds_a_tampered_en
     assert_eq!(out.status.code(), Some(0), "a qualification in Japanese: {}", stderr(&out));
     let out = add_staff("X0001", "surgeon");
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("--qualification \"surgeon\": must be one of doctor (医師)"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("--qualification \"surgeon\": must be one of doctor (医師)"), "{}", stderr(&out));
     let out = run(onshi_in().args(["facility", "emergency", "--facility", &facility]));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(stdout(&out).contains("designated for emergency viewing"), "{}", stdout(&out));
@@ -226,4 +222,38 @@ fn medical_histories_import_then_a_logged_read_and_the_audit_finds_a_tampered_en
     assert_eq!(out.status.code(), Some(1), "{}{}", stdout(&out), stderr(&out));
     assert!(stdout(&out).contains("FAILED: 1 people's logs do not verify"), "{}", stdout(&out));
     assert!(stdout(&out).contains(&format!("person {person}: entry 2 was altered")), "{}", stdout(&out));
+}
+
+#[test]
+fn the_demo_imports_medical_histories_and_registers_a_doctor_and_a_fire_department() {
+    let dir = tempfile::tempdir().expect("data dir");
+    let demo = || {
+        run(onshi().env("ONSHI_DATA_DIR", dir.path()).args(["demo", "--people", "150", "--seed", "2", "--no-serve"]))
+    };
+    let out = demo();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let printed = stderr(&out);
+    assert!(printed.contains("[6/7] importing medical.jsonl"), "{printed}");
+    let reports = stdout(&out);
+    let line = reports.lines().find(|l| l.contains("medical.jsonl: ")).expect("the medical report line");
+    assert!(line.contains("rejected 0"), "{line}");
+    assert!(printed.contains("[7/7] "), "{printed}");
+    let crew = std::fs::read_to_string(dir.path().join("demo/crew-client.env")).expect("the crew's client file");
+    assert!(crew.starts_with("CREW_CLIENT_ID=cc-demo\nCREW_CLIENT_SECRET="), "{crew}");
+
+    let db =
+        rusqlite::Connection::open_with_flags(dir.path().join("onshi.db"), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open the database");
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |row| row.get(0)).expect(sql) };
+    assert_eq!(count("SELECT count(*) FROM facility_staff WHERE staff_id = 'D0001' AND qualification = 'doctor'"), 1);
+    assert_eq!(count("SELECT count(*) FROM crew_clients WHERE client_id = 'cc-demo'"), 1);
+    let records = count("SELECT count(*) FROM medical_records");
+    assert!(records > 100, "{records} records");
+
+    // Run again: everything is reused, nothing duplicated.
+    let out = demo();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stderr(&out).contains("[1/7] reusing the town"), "{}", stderr(&out));
+    assert_eq!(count("SELECT count(*) FROM medical_records"), records);
+    assert_eq!(std::fs::read_to_string(dir.path().join("demo/crew-client.env")).expect("kept"), crew);
 }
