@@ -504,11 +504,14 @@ pub(crate) fn medical(
         Err((code, message)) => {
             let _ = write!(
                 body,
-                "<p class=\"refusal\" data-code=\"{}\">閲覧できませんでした（{}）</p><p>{}</p>",
+                "<p class=\"refusal\" data-code=\"{}\">閲覧できませんでした（{}）</p>",
                 escape(&code),
                 escape(&code),
-                escape(&message)
             );
+            if let Some(reason) = viewing_refusal_ja(&code) {
+                let _ = write!(body, "<p class=\"reason\">{reason}</p>");
+            }
+            let _ = write!(body, "<p class=\"detail\">{}</p>", escape(&message));
         }
     }
     format!(
@@ -521,6 +524,36 @@ pub(crate) fn medical(
          <p><button class=\"print-button\" onclick=\"window.print()\">印刷する</button></p></main></body></html>",
         escape(patient)
     )
+}
+
+/// What a refusal of a read means and what to do, for reception staff
+/// (the platform's own message, in English, follows it).
+fn viewing_refusal_ja(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "staff_not_qualified" => {
+            "この職員の資格では閲覧できません。薬剤情報・診療情報は医師・歯科医師・薬剤師、\
+             特定健診等情報は医師・歯科医師が閲覧できます。"
+        }
+        "unknown_staff" => {
+            "この職員IDは当院の職員として登録されていません。職員IDを確かめるか、\
+             職員を登録してください（onshi facility add-staff）。"
+        }
+        "no_consent" => {
+            "患者さんの同意がないか、同意の期限が切れたか、撤回されています。\
+             カードリーダーでもう一度受付をしてもらってください。"
+        }
+        "certificate_in_grace" => {
+            "電子証明書の有効期限が切れているため、資格確認のみで医療情報は閲覧できません。\
+             市区町村の窓口での更新をご案内ください。"
+        }
+        "linkage_under_inspection" => "この方の資格情報は紐付けの点検中のため、医療情報は閲覧できません。",
+        "member_not_linked" => "この資格はまだ本人と紐付いていないため、医療情報は閲覧できません。",
+        "unknown_member" => "この資格（保険者番号・記号・番号・枝番）は登録されていません。",
+        "access_log_unavailable" | "unavailable" | "medical_api_disabled" => {
+            "オンライン資格確認等システムで閲覧ができない状態です。しばらくしてからもう一度お試しください。"
+        }
+        _ => return None,
+    })
 }
 
 /// `last_known`: a failure-mode result, the platform's last answer for the
@@ -719,6 +752,26 @@ mod tests {
         assert!(html.contains("<td data-consent=\"clinical_drug\">同意なし</td>"), "{html}");
         assert!(html.contains("<td data-consent=\"checkup\">同意あり</td>"), "{html}");
         assert!(html.contains("<li>&lt;script&gt;</li>"), "{html}");
+    }
+
+    #[test]
+    fn the_viewing_form_offers_only_the_consented_categories() {
+        let html = checks(&[check(Source::Platform)]);
+        assert!(html.contains("action=\"/checks/7/medical\""), "{html}");
+        assert!(html.contains("data-category=\"checkups\""), "{html}");
+        assert!(!html.contains("data-category=\"drugs\""), "no consent to 診療・薬剤情報: {html}");
+    }
+
+    #[test]
+    fn a_refused_read_is_explained_in_japanese_with_the_platform_message() {
+        let refusal = ("staff_not_qualified".to_owned(), "a nurse may not view <drug>".to_owned());
+        let html = medical(7, "山田　花子", "drugs", Err(refusal));
+        assert!(html.contains("<h1>薬剤情報</h1>"), "{html}");
+        assert!(html.contains("閲覧できませんでした（staff_not_qualified）"), "{html}");
+        assert!(html.contains("この職員の資格では閲覧できません"), "{html}");
+        assert!(html.contains("a nurse may not view &lt;drug&gt;"), "{html}");
+        let unknown = medical(7, "山田　花子", "drugs", Err(("something_new".to_owned(), "why".to_owned())));
+        assert!(unknown.contains("閲覧できませんでした（something_new）") && unknown.contains("why"), "{unknown}");
     }
 
     #[test]

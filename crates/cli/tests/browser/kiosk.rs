@@ -464,3 +464,113 @@ fn the_failure_mode_banner_marks_the_last_known_answer_on_the_kiosk_and_at_recep
     assert!(queued.contains("照合待ち"), "{queued}");
     reception.screenshot(&shots.join("reception-failure-mode.png"));
 }
+
+/// The demo clinic's 医療機関コード (`onshi demo`).
+const DEMO_CLINIC: &str = "1319990011";
+
+#[test]
+fn reception_opens_the_consented_drug_history_for_a_doctor_and_refuses_a_nurse() {
+    let clinic = Clinic::start();
+    let (_card, target) = card_in_reader(&clinic.card(1));
+    let (_kiosk, kiosk_url, reception_url) = kiosk(&clinic, &target);
+    let shots = screens_dir();
+    let browser = Browser::start(1024, 1024);
+    let onshi_here = || {
+        let mut command = onshi();
+        command.env("ONSHI_DATA_DIR", clinic.data_dir.path());
+        command
+    };
+
+    // The patient checks in and agrees to 診療・薬剤情報 only.
+    let mut screen = browser.page();
+    screen.goto(&format!("{kiosk_url}/"));
+    screen.screen("waiting");
+    screen.click("#start");
+    screen.screen("method");
+    screen.click("#pin-method");
+    screen.screen("pin");
+    type_pin(&mut screen, "1234");
+    screen.click("#enter");
+    screen.screen("consent-clinical-drug");
+    screen.click("#agree");
+    screen.screen("consent-checkup");
+    screen.click("#disagree");
+    screen.screen("done");
+
+    let mut reception = browser.page();
+    reception.goto(&format!("{reception_url}/"));
+    reception.wait_for("document.querySelector('[data-method=card] form.viewing') !== null", "the viewing form");
+    assert_eq!(reception.eval("document.querySelectorAll('form.viewing [data-category]').length"), 2);
+    assert_eq!(reception.text("[data-category=drugs]"), "薬剤情報");
+    assert_eq!(reception.text("[data-category=clinical]"), "診療情報");
+
+    // The insurer's drug record for the member the check showed.
+    let cell = |reception: &mut Page, row: &str| {
+        let expression = format!(
+            "[...document.querySelectorAll('[data-method=card] tr')].find(r => r.querySelector('th')?.innerText === {row:?})?.querySelector('td')?.innerText ?? ''"
+        );
+        reception.eval(&expression).as_str().unwrap_or_default().to_owned()
+    };
+    let insurer = cell(&mut reception, "保険者");
+    let insurer = insurer.split_whitespace().next().expect("insurer number").to_owned();
+    let numbers = cell(&mut reception, "記号・番号・枝番");
+    let numbers: Vec<&str> = numbers.split_whitespace().next().expect("numbers").split('・').collect();
+    let dispensed = (chrono::Utc::now() - chrono::TimeDelta::days(30)).format("%Y-%m-%d");
+    let record = serde_json::json!({
+        "type": "drug", "record_id": "RX-BROWSER-1", "insurer_number": insurer,
+        "symbol": numbers[0], "number": numbers[1], "branch": numbers[2],
+        "dispensed_on": dispensed.to_string(), "facility_code": "1342000016", "facility_name": "ひかり薬局　本町店",
+        "drug_code": "620008676", "name": "アムロジピン錠5mg", "ingredient": "アムロジピンベシル酸塩",
+        "route": "internal", "dose": "1日1回朝食後", "quantity": 1, "unit": "錠", "days": 28,
+    });
+    let file = clinic.data_dir.path().join("drugs.jsonl");
+    std::fs::write(&file, format!("{record}\n")).expect("write the records");
+    let out = run(onshi_here().args(["medical", "import", "-q"]).arg(&file));
+    assert_eq!(out.status.code(), Some(0), "{}{}", crate::common::stdout(&out), stderr(&out));
+    for (staff, qualification) in [("D0002", "doctor"), ("N0001", "nurse")] {
+        let out = run(onshi_here()
+            .args(["facility", "add-staff", "--facility", DEMO_CLINIC, "--staff-id", staff, "--name", "受付　試験"])
+            .args(["--qualification", qualification]));
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+
+    // The form opens a new tab; the test submits it in this one instead.
+    let view = |reception: &mut Page, staff: &str| {
+        reception.goto(&format!("{reception_url}/"));
+        reception.wait_for("document.querySelector('form.viewing') !== null", "the viewing form");
+        reception.eval(&format!(
+            "(() => {{ const f = document.querySelector('form.viewing'); f.removeAttribute('target'); \
+             f.querySelector('[name=staff_id]').value = {staff:?}; return true; }})()"
+        ));
+        reception.click("[data-category=drugs]");
+        reception.wait_for(
+            "document.readyState === 'complete' && document.querySelector('h1')?.innerText === '薬剤情報'",
+            "the drug history page",
+        );
+    };
+    view(&mut reception, "D0002");
+    let table = reception.text("table.records");
+    assert!(table.contains("アムロジピン錠5mg"), "{table}");
+    assert!(table.contains("1日1回朝食後") && table.contains("ひかり薬局"), "{table}");
+    assert!(reception.text(".basis").contains("本人同意"), "{}", reception.text("main"));
+    reception.screenshot(&shots.join("6-medical-drugs.png"));
+
+    view(&mut reception, "N0001");
+    let main = reception.text("main");
+    assert!(main.contains("閲覧できませんでした（staff_not_qualified）"), "{main}");
+    assert!(main.contains("この職員の資格では閲覧できません"), "{main}");
+    assert!(!main.contains("アムロジピン"), "{main}");
+    reception.screenshot(&shots.join("6-medical-refused.png"));
+
+    // The doctor's read is in the patient's access log; the nurse's is not.
+    let db = rusqlite::Connection::open_with_flags(
+        clinic.data_dir.path().join("onshi.db"),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open the platform's database");
+    let logged = |staff: &str| -> i64 {
+        db.query_row("SELECT count(*) FROM access_log WHERE staff_id = ?1", [staff], |row| row.get(0)).expect("count")
+    };
+    assert_eq!(logged("D0002"), 1);
+    assert_eq!(logged("N0001"), 0);
+}
