@@ -86,6 +86,12 @@ fn every_subcommand_has_help() {
         vec!["connector", "--help"],
         vec!["reader", "check", "--help"],
         vec!["kiosk", "--help"],
+        vec!["medical", "import", "--help"],
+        vec!["facility", "add-staff", "--help"],
+        vec!["facility", "emergency", "--help"],
+        vec!["crew", "add", "--help"],
+        vec!["crew", "add-client", "--help"],
+        vec!["audit", "verify", "--help"],
     ] {
         let out = run(onshi().args(&args));
         assert_eq!(out.status.code(), Some(0), "{args:?}");
