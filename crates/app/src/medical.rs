@@ -161,7 +161,7 @@ pub enum ReadError {
     #[error("staff member {0:?} is not registered at this facility; register them (onshi facility add-staff)")]
     UnknownStaff(String),
     #[error(
-        "a {qualification} may not view {category}: drug history doctors, dentists and pharmacists; checkups doctors and dentists"
+        "a {qualification} may not view {category}: drug and clinical history doctors, dentists and pharmacists; checkups and emergency viewing doctors and dentists"
     )]
     NotQualified { qualification: String, category: &'static str },
     #[error("no member {0} is registered")]
@@ -331,7 +331,7 @@ impl Medical {
             if !category.qualified(&staff.qualification) {
                 return Err(ReadError::NotQualified {
                     qualification: staff.qualification.clone(),
-                    category: category.code(),
+                    category: category.kind().label_ja(),
                 });
             }
         }
@@ -451,7 +451,7 @@ impl Medical {
             .filter(|s| s.revoked_at.is_none())
             .ok_or_else(|| ReadError::UnknownStaff(staff_id.to_owned()))?;
         if !matches!(staff.qualification.as_str(), "doctor" | "dentist") {
-            return Err(ReadError::NotQualified { qualification: staff.qualification, category: "emergency" });
+            return Err(ReadError::NotQualified { qualification: staff.qualification, category: "救急時医療情報閲覧" });
         }
         let (member_id, person) = match patient {
             Patient::Member(key) => {

@@ -248,7 +248,11 @@ pub(crate) fn reception(list: &[Check], queue: &[QueuedVisit], error: Option<&st
          <script>\
          let last=document.getElementById('checks').innerHTML;\
          async function refresh(){{try{{const r=await fetch('/checks',{{cache:'no-store'}});\
-         if(r.ok){{const t=await r.text();if(t!==last){{last=t;document.getElementById('checks').innerHTML=t;}}}}}}catch(e){{}}}}\
+         if(r.ok){{const t=await r.text();if(t!==last){{last=t;const box=document.getElementById('checks');\
+         const keep={{}};box.querySelectorAll('form.viewing').forEach(f=>{{const i=f.querySelector('input');\
+         if(i&&i.value)keep[f.action]=[i.value,i===document.activeElement];}});box.innerHTML=t;\
+         box.querySelectorAll('form.viewing').forEach(f=>{{const k=keep[f.action];const i=f.querySelector('input');\
+         if(k&&i){{i.value=k[0];if(k[1])i.focus();}}}});}}}}}}catch(e){{}}}}\
          setInterval(refresh,1000);\
          </script></body></html>",
         checks = checks_and_queue(list, queue),
