@@ -451,7 +451,9 @@ impl Medical {
             .filter(|s| s.revoked_at.is_none())
             .ok_or_else(|| ReadError::UnknownStaff(staff_id.to_owned()))?;
         if !matches!(staff.qualification.as_str(), "doctor" | "dentist") {
-            return Err(ReadError::NotQualified { qualification: staff.qualification, category: "救急時医療情報閲覧" });
+            return Err(ReadError::NotQualified {
+                qualification: staff.qualification, category: "救急時医療情報閲覧"
+            });
         }
         let (member_id, person) = match patient {
             Patient::Member(key) => {
