@@ -126,6 +126,19 @@ pub(crate) struct Batch<T> {
     pub(crate) progress: Progress,
 }
 
+impl<T> Batch<T> {
+    /// An empty batch with room for `capacity` rows.
+    pub(crate) fn with_capacity(capacity: usize) -> Batch<T> {
+        Batch {
+            rows: Vec::with_capacity(capacity),
+            lines: Vec::with_capacity(capacity),
+            rejects: Vec::new(),
+            rejected_rows: 0,
+            progress: Progress { bytes_read: 0, rows: 0 },
+        }
+    }
+}
+
 /// Import a file of `kind` from `input` into `store`.
 pub async fn import(
     store: Arc<dyn Store>,

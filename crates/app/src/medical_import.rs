@@ -44,13 +44,7 @@ pub async fn import(
 }
 
 fn read_batches(input: Box<dyn Read + Send>, options: ImportOptions, sender: BatchSender<NewRecord>) {
-    let new_batch = || Batch {
-        rows: Vec::with_capacity(options.batch_size),
-        lines: Vec::with_capacity(options.batch_size),
-        rejects: Vec::new(),
-        rejected_rows: 0,
-        progress: Progress { bytes_read: 0, rows: 0 },
-    };
+    let new_batch = || Batch::with_capacity(options.batch_size);
     let mut reader = BufReader::with_capacity(1 << 20, input);
     let mut seen = SeenKeys::<(String, &'static str, String)>::new();
     let mut batch = new_batch();

@@ -4,8 +4,6 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::{Args, Subcommand};
 use onshi_store::medical::{Crew, CrewClient};
 
@@ -73,8 +71,7 @@ async fn add_client(config_file: Option<PathBuf>, args: AddClientArgs) -> anyhow
     let code = check_code(&args.code)?;
     let loaded = settings::load(config_file, &settings::db_overrides(&args.db))?;
     let store = settings::open_store(&loaded).await?;
-    let client_id = format!("cc-{}", URL_SAFE_NO_PAD.encode(rand::random::<[u8; 12]>()));
-    let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let (client_id, secret) = crate::facility_cmd::new_credentials("cc");
     store
         .insert_crew_client(CrewClient {
             client_id: client_id.clone(),
@@ -91,9 +88,7 @@ async fn add_client(config_file: Option<PathBuf>, args: AddClientArgs) -> anyhow
             }
             other => other.into(),
         })?;
-    println!("client_id={client_id}");
-    println!("client_secret={secret}");
-    eprintln!("keep the secret now: it is stored only as a hash and cannot be shown again");
+    crate::facility_cmd::print_credentials(&client_id, &secret);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -200,8 +200,7 @@ async fn add_client(config_file: Option<PathBuf>, args: AddClientArgs) -> anyhow
     let store = settings::open_store(&loaded).await?;
     let code: onshi_domain::id::FacilityCode =
         args.facility.parse().map_err(|e| anyhow::anyhow!("--facility {:?}: {e}", args.facility))?;
-    let client_id = format!("fc-{}", URL_SAFE_NO_PAD.encode(rand::random::<[u8; 12]>()));
-    let secret = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+    let (client_id, secret) = new_credentials("fc");
     store
         .insert_facility_client(FacilityClient {
             client_id: client_id.clone(),
@@ -218,10 +217,21 @@ async fn add_client(config_file: Option<PathBuf>, args: AddClientArgs) -> anyhow
             }
             other => other.into(),
         })?;
+    print_credentials(&client_id, &secret);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A new client id (`{prefix}-` and 96 random bits) and secret (256 random bits).
+pub(crate) fn new_credentials(prefix: &str) -> (String, String) {
+    let client_id = format!("{prefix}-{}", URL_SAFE_NO_PAD.encode(rand::random::<[u8; 12]>()));
+    (client_id, URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>()))
+}
+
+/// Show new credentials once.
+pub(crate) fn print_credentials(client_id: &str, secret: &str) {
     println!("client_id={client_id}");
     println!("client_secret={secret}");
     eprintln!("keep the secret now: it is stored only as a hash and cannot be shown again");
-    Ok(ExitCode::SUCCESS)
 }
 
 async fn check_number(config_file: Option<PathBuf>, args: CheckNumberArgs) -> anyhow::Result<ExitCode> {

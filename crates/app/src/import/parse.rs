@@ -493,13 +493,7 @@ pub(super) fn read_batches<T, P>(
             return;
         }
     };
-    let new_batch = || Batch {
-        rows: Vec::with_capacity(options.batch_size),
-        lines: Vec::with_capacity(options.batch_size),
-        rejects: Vec::new(),
-        rejected_rows: 0,
-        progress: Progress { bytes_read: 0, rows: 0 },
-    };
+    let new_batch = || Batch::with_capacity(options.batch_size);
     let mut batch = new_batch();
     let mut record = csv::ByteRecord::new();
     let mut rows = 0u64;
