@@ -17,6 +17,7 @@ pub mod insurance;
 pub mod linkage;
 pub mod medical;
 mod numeral;
+pub mod oidc;
 pub mod person;
 pub mod registry;
 pub mod text;
