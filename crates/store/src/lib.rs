@@ -26,6 +26,7 @@ pub mod jpki;
 pub mod medical;
 pub mod members;
 mod migrate;
+pub mod oidc;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
@@ -600,6 +601,69 @@ pub trait Store: Send + Sync + 'static {
         from: Date,
         to: Date,
     ) -> Result<Vec<members::LateRegistration>, StoreError>;
+
+    // ---- The OpenID Connect provider (see [`oidc`]) ----
+
+    /// Register a relying party; `Conflict` for a client id in use.
+    async fn insert_relying_party(&self, party: oidc::RelyingParty) -> Result<(), StoreError>;
+
+    async fn relying_party(&self, client_id: &str) -> Result<Option<oidc::RelyingParty>, StoreError>;
+
+    /// Record a pushed authorization request (and forget those expired for
+    /// a day); `Conflict` for a request URI in use.
+    async fn insert_pushed_request(&self, request: oidc::PushedRequest) -> Result<(), StoreError>;
+
+    /// Take a pushed request of `client_id` once: `None` when unknown, of
+    /// another client, already taken or expired at `at`.
+    async fn take_pushed_request(
+        &self,
+        request_uri: &str,
+        client_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Option<oidc::PushedRequest>, StoreError>;
+
+    /// Record a pending transaction (and forget those expired for a day);
+    /// `Conflict` for an id or user code in use.
+    async fn insert_authorization(&self, authorization: oidc::Authorization) -> Result<(), StoreError>;
+
+    async fn authorization(&self, id: &str) -> Result<Option<oidc::StoredAuthorization>, StoreError>;
+
+    async fn authorization_by_user_code(
+        &self,
+        user_code: &str,
+    ) -> Result<Option<oidc::StoredAuthorization>, StoreError>;
+
+    /// Decide a transaction that is pending and unexpired at `at`; false
+    /// (and nothing changes) otherwise.
+    async fn decide_authorization(
+        &self,
+        id: &str,
+        decision: oidc::Decision,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// Move an approved, unexpired transaction to completed and record its
+    /// code, in one transaction (at `code.issued_at`); false (and nothing
+    /// recorded) when it is not approved or has expired.
+    async fn complete_authorization(&self, id: &str, code: oidc::AuthorizationCode) -> Result<bool, StoreError>;
+
+    /// Take a code by its SHA-256 once (see [`oidc::CodeTake`]).
+    async fn take_code(&self, code_sha256: &[u8], at: DateTime<Utc>) -> Result<oidc::CodeTake, StoreError>;
+
+    async fn insert_access_token(&self, token: oidc::AccessToken) -> Result<(), StoreError>;
+
+    /// A token by its SHA-256, whatever its expiry; `None` when unknown or revoked.
+    async fn access_token(&self, token_sha256: &[u8]) -> Result<Option<oidc::AccessToken>, StoreError>;
+
+    /// Record a client assertion's `jti` until `expires_at` (and forget those
+    /// expired at `at`): false when the client already used it.
+    async fn use_assertion_id(
+        &self,
+        client_id: &str,
+        jti: &str,
+        expires_at: DateTime<Utc>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
 }
 
 /// How to open a store.

@@ -63,6 +63,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_member_flows"),
     migration!(8, "0008_offline_visits"),
     migration!(9, "0009_medical_information"),
+    migration!(10, "0010_oidc_provider"),
 ];
 
 /// What `Store::migrate` did.

@@ -24,6 +24,7 @@ mod inspection;
 mod jpki;
 mod medical;
 mod members;
+mod oidc;
 
 use crate::decode::{RawAttributes, RawMember, RawResident, mask_my_number};
 use crate::migrate::{MIGRATIONS, Migration, MigrationReport};
@@ -610,6 +611,81 @@ impl Store for PostgresStore {
 
     async fn status_list(&self, kind: crate::jpki::CertKind) -> Result<crate::jpki::StatusList, StoreError> {
         jpki::status_list(&self.pool, kind).await
+    }
+
+    async fn insert_relying_party(&self, party: crate::oidc::RelyingParty) -> Result<(), StoreError> {
+        oidc::insert_relying_party(&self.pool, &party).await
+    }
+
+    async fn relying_party(&self, client_id: &str) -> Result<Option<crate::oidc::RelyingParty>, StoreError> {
+        oidc::relying_party(&self.pool, client_id).await
+    }
+
+    async fn insert_pushed_request(&self, request: crate::oidc::PushedRequest) -> Result<(), StoreError> {
+        oidc::insert_pushed_request(&self.pool, &request).await
+    }
+
+    async fn take_pushed_request(
+        &self,
+        request_uri: &str,
+        client_id: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<crate::oidc::PushedRequest>, StoreError> {
+        oidc::take_pushed_request(&self.pool, request_uri, client_id, at).await
+    }
+
+    async fn insert_authorization(&self, authorization: crate::oidc::Authorization) -> Result<(), StoreError> {
+        oidc::insert_authorization(&self.pool, &authorization).await
+    }
+
+    async fn authorization(&self, id: &str) -> Result<Option<crate::oidc::StoredAuthorization>, StoreError> {
+        oidc::authorization(&self.pool, id).await
+    }
+
+    async fn authorization_by_user_code(
+        &self,
+        user_code: &str,
+    ) -> Result<Option<crate::oidc::StoredAuthorization>, StoreError> {
+        oidc::authorization_by_user_code(&self.pool, user_code).await
+    }
+
+    async fn decide_authorization(
+        &self,
+        id: &str,
+        decision: crate::oidc::Decision,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        oidc::decide_authorization(&self.pool, id, &decision, at).await
+    }
+
+    async fn complete_authorization(&self, id: &str, code: crate::oidc::AuthorizationCode) -> Result<bool, StoreError> {
+        oidc::complete_authorization(&self.pool, id, &code).await
+    }
+
+    async fn take_code(
+        &self,
+        code_sha256: &[u8],
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::oidc::CodeTake, StoreError> {
+        oidc::take_code(&self.pool, code_sha256, at).await
+    }
+
+    async fn insert_access_token(&self, token: crate::oidc::AccessToken) -> Result<(), StoreError> {
+        oidc::insert_access_token(&self.pool, &token).await
+    }
+
+    async fn access_token(&self, token_sha256: &[u8]) -> Result<Option<crate::oidc::AccessToken>, StoreError> {
+        oidc::access_token(&self.pool, token_sha256).await
+    }
+
+    async fn use_assertion_id(
+        &self,
+        client_id: &str,
+        jti: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        oidc::use_assertion_id(&self.pool, client_id, jti, expires_at, at).await
     }
 
     async fn insert_challenge(&self, challenge: crate::jpki::Challenge) -> Result<(), StoreError> {

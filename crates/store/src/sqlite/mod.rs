@@ -30,6 +30,7 @@ mod inspection;
 mod jpki;
 mod medical;
 mod members;
+mod oidc;
 mod rows;
 
 /// The SQLite implementation of [`Store`].
@@ -759,6 +760,90 @@ impl Store for SqliteStore {
 
     async fn status_list(&self, kind: crate::jpki::CertKind) -> Result<crate::jpki::StatusList, StoreError> {
         self.read(move |conn| jpki::status_list(conn, kind)).await
+    }
+
+    async fn insert_relying_party(&self, party: crate::oidc::RelyingParty) -> Result<(), StoreError> {
+        self.write(move |conn| oidc::insert_relying_party(conn, &party)).await
+    }
+
+    async fn relying_party(&self, client_id: &str) -> Result<Option<crate::oidc::RelyingParty>, StoreError> {
+        let client_id = client_id.to_owned();
+        self.read(move |conn| oidc::relying_party(conn, &client_id)).await
+    }
+
+    async fn insert_pushed_request(&self, request: crate::oidc::PushedRequest) -> Result<(), StoreError> {
+        self.write(move |conn| oidc::insert_pushed_request(conn, &request)).await
+    }
+
+    async fn take_pushed_request(
+        &self,
+        request_uri: &str,
+        client_id: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<crate::oidc::PushedRequest>, StoreError> {
+        let (request_uri, client_id) = (request_uri.to_owned(), client_id.to_owned());
+        self.write(move |conn| oidc::take_pushed_request(conn, &request_uri, &client_id, at)).await
+    }
+
+    async fn insert_authorization(&self, authorization: crate::oidc::Authorization) -> Result<(), StoreError> {
+        self.write(move |conn| oidc::insert_authorization(conn, &authorization)).await
+    }
+
+    async fn authorization(&self, id: &str) -> Result<Option<crate::oidc::StoredAuthorization>, StoreError> {
+        let id = id.to_owned();
+        self.read(move |conn| oidc::authorization(conn, &id)).await
+    }
+
+    async fn authorization_by_user_code(
+        &self,
+        user_code: &str,
+    ) -> Result<Option<crate::oidc::StoredAuthorization>, StoreError> {
+        let user_code = user_code.to_owned();
+        self.read(move |conn| oidc::authorization_by_user_code(conn, &user_code)).await
+    }
+
+    async fn decide_authorization(
+        &self,
+        id: &str,
+        decision: crate::oidc::Decision,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.write(move |conn| oidc::decide_authorization(conn, &id, &decision, at)).await
+    }
+
+    async fn complete_authorization(&self, id: &str, code: crate::oidc::AuthorizationCode) -> Result<bool, StoreError> {
+        let id = id.to_owned();
+        self.write(move |conn| oidc::complete_authorization(conn, &id, &code)).await
+    }
+
+    async fn take_code(
+        &self,
+        code_sha256: &[u8],
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::oidc::CodeTake, StoreError> {
+        let hash = code_sha256.to_vec();
+        self.write(move |conn| oidc::take_code(conn, &hash, at)).await
+    }
+
+    async fn insert_access_token(&self, token: crate::oidc::AccessToken) -> Result<(), StoreError> {
+        self.write(move |conn| oidc::insert_access_token(conn, &token)).await
+    }
+
+    async fn access_token(&self, token_sha256: &[u8]) -> Result<Option<crate::oidc::AccessToken>, StoreError> {
+        let hash = token_sha256.to_vec();
+        self.read(move |conn| oidc::access_token(conn, &hash)).await
+    }
+
+    async fn use_assertion_id(
+        &self,
+        client_id: &str,
+        jti: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool, StoreError> {
+        let (client_id, jti) = (client_id.to_owned(), jti.to_owned());
+        self.write(move |conn| oidc::use_assertion_id(conn, &client_id, &jti, expires_at, at)).await
     }
 
     async fn insert_challenge(&self, challenge: crate::jpki::Challenge) -> Result<(), StoreError> {

@@ -18,6 +18,7 @@ mod inspection;
 mod jpki;
 mod medical;
 mod members;
+mod oidc;
 
 fn date(s: &str) -> Date {
     Date::parse_from_str(s, "%Y-%m-%d").expect("test date")
