@@ -9,4 +9,5 @@ pub mod jpki;
 pub mod medical;
 pub mod medical_import;
 pub mod members;
+pub mod oidc;
 pub mod report;
