@@ -27,6 +27,7 @@
 //! | `POST /citizen/sign-in`, `/me/…` (records, consents, revoke, access log) | `citizen` | the person, through the portal (card sign-in) |
 //! | `GET /access-log/public-key` | `medical` | anyone checking an access log |
 //! | `GET /admin/access-log/verify` | `medical` | operators (bearer token) |
+//! | `GET /.well-known/openid-configuration`, `/oidc/…` (JWKS, PAR, authorize, token, userinfo, the app's approval) | `oidc` | relying parties (OpenID Connect), the person's browser and app |
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -49,6 +50,7 @@ mod jpki;
 mod landing;
 mod medical;
 mod municipality;
+mod oidc;
 mod openapi;
 mod state;
 mod telemetry;
@@ -82,6 +84,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/citizen", citizen::router())
         .nest("/me", citizen::me_router())
         .merge(medical::public_router())
+        .merge(oidc::well_known_router())
+        .nest("/oidc", oidc::router())
         .nest("/oauth", facility::oauth_router().layer(throttled))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use onshi_app::eligibility::Eligibility;
 use onshi_app::jpki::Jpki;
 use onshi_app::medical::{AuditKey, Medical};
+use onshi_app::oidc::{Provider, ProviderKeys};
 
 use crate::facility::TokenKey;
 use onshi_domain::Date;
@@ -47,6 +48,9 @@ pub struct AppState {
     /// audit key are set; the medical routes answer `medical_api_disabled`
     /// without it.
     pub(crate) medical: Option<Arc<Medical>>,
+    /// The OpenID provider's keys and issuer (public URL), kept until JPKI is there too.
+    pub(crate) oidc_keys: Option<(Arc<ProviderKeys>, String)>,
+    pub(crate) oidc: Option<Arc<Provider>>,
 }
 
 impl AppState {
@@ -66,6 +70,8 @@ impl AppState {
             throttle: Arc::new(crate::throttle::Throttle::default()),
             audit_key: None,
             medical: None,
+            oidc_keys: None,
+            oidc: None,
         }
     }
 
@@ -89,9 +95,26 @@ impl AppState {
 
     /// Build the medical service once both of its parts are set, whatever
     /// the order they came in.
+    /// Run the OpenID provider with `keys`, as `issuer` (the public URL);
+    /// it starts once JPKI is there too.
+    pub fn with_oidc(mut self, keys: Arc<ProviderKeys>, issuer: &str) -> AppState {
+        self.oidc_keys = Some((keys, issuer.to_owned()));
+        self.with_medical_if_ready()
+    }
+
+    pub fn oidc(&self) -> Option<&Arc<Provider>> {
+        self.oidc.as_ref()
+    }
+
     fn with_medical_if_ready(mut self) -> AppState {
         self.medical = match (&self.jpki, &self.audit_key) {
             (Some(jpki), Some(key)) => Some(Arc::new(Medical::new(self.store.clone(), jpki.clone(), key.clone()))),
+            _ => None,
+        };
+        self.oidc = match (&self.jpki, &self.oidc_keys) {
+            (Some(jpki), Some((keys, issuer))) => {
+                Some(Arc::new(Provider::new(self.store.clone(), jpki.clone(), keys.clone(), issuer)))
+            }
             _ => None,
         };
         self

@@ -23,6 +23,7 @@ mod landing;
 mod matrix;
 mod medical;
 mod metrics;
+mod oidc;
 mod openapi;
 mod serve;
 
