@@ -195,6 +195,58 @@ impl ProviderKeys {
     }
 }
 
+/// Register a relying party (operator): a client id of ASCII letters and
+/// digits, https redirect URIs (http for localhost), scopes among the known
+/// ones with `openid`, a host as sector identifier, and a JWK Set holding at
+/// least one usable key (a development client with a secret may have none).
+pub async fn register_client(
+    store: &dyn Store,
+    client: NewClient,
+    now: DateTime<Utc>,
+) -> Result<RelyingParty, OidcError> {
+    rules::check_client_id(&client.client_id).map_err(bad)?;
+    if client.name.trim().is_empty() {
+        return Err(OidcError::InvalidRequest("name is required: the service's name shown to the person".into()));
+    }
+    if client.redirect_uris.is_empty() {
+        return Err(OidcError::InvalidRequest("redirect_uri: register at least one".into()));
+    }
+    for uri in &client.redirect_uris {
+        rules::check_redirect_uri(uri).map_err(bad)?;
+    }
+    let scopes = Scopes::parse(&client.scopes).map_err(bad)?;
+    let sector = client.sector_identifier.trim();
+    if sector.is_empty() || sector.contains(['/', ' ', '\n']) {
+        return Err(OidcError::InvalidRequest(format!(
+            "sector_identifier {sector:?}: must be a host name (e.g. rp.example.jp)"
+        )));
+    }
+    let jwks: JwkSet = serde_json::from_str(&client.jwks)
+        .map_err(|e| OidcError::InvalidRequest(format!("jwks: not a JWK Set: {e}")))?;
+    if jwks.keys.is_empty() && client.dev_secret.is_none() {
+        return Err(OidcError::InvalidRequest("jwks: holds no key; private_key_jwt needs one".into()));
+    }
+    for key in &jwks.keys {
+        DecodingKey::from_jwk(key).map_err(|e| OidcError::InvalidRequest(format!("jwks: unusable key: {e}")))?;
+    }
+    let party = RelyingParty {
+        client_id: client.client_id,
+        name: client.name.trim().to_owned(),
+        redirect_uris: client.redirect_uris,
+        scopes: scopes.to_string(),
+        sector_identifier: sector.to_owned(),
+        jwks: client.jwks,
+        client_secret_sha256: client.dev_secret.map(|s| sha256(s.as_bytes())),
+        created_at: now,
+        revoked_at: None,
+    };
+    match store.insert_relying_party(party.clone()).await {
+        Ok(()) => Ok(party),
+        Err(StoreError::Conflict { what }) => Err(OidcError::InvalidRequest(what)),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// A relying party to register (operator).
 #[derive(Debug, Clone)]
 pub struct NewClient {
@@ -401,49 +453,9 @@ impl Provider {
         format!("{}/oidc/par", self.issuer)
     }
 
-    /// Register a relying party (operator).
+    /// Register a relying party (operator); see [`register_client`].
     pub async fn register_client(&self, client: NewClient, now: DateTime<Utc>) -> Result<RelyingParty, OidcError> {
-        rules::check_client_id(&client.client_id).map_err(bad)?;
-        if client.name.trim().is_empty() {
-            return Err(OidcError::InvalidRequest("name is required: the service's name shown to the person".into()));
-        }
-        if client.redirect_uris.is_empty() {
-            return Err(OidcError::InvalidRequest("redirect_uri: register at least one".into()));
-        }
-        for uri in &client.redirect_uris {
-            rules::check_redirect_uri(uri).map_err(bad)?;
-        }
-        let scopes = Scopes::parse(&client.scopes).map_err(bad)?;
-        let sector = client.sector_identifier.trim();
-        if sector.is_empty() || sector.contains(['/', ' ', '\n']) {
-            return Err(OidcError::InvalidRequest(format!(
-                "sector_identifier {sector:?}: must be a host name (e.g. rp.example.jp)"
-            )));
-        }
-        let jwks: JwkSet = serde_json::from_str(&client.jwks)
-            .map_err(|e| OidcError::InvalidRequest(format!("jwks: not a JWK Set: {e}")))?;
-        if jwks.keys.is_empty() && client.dev_secret.is_none() {
-            return Err(OidcError::InvalidRequest("jwks: holds no key; private_key_jwt needs one".into()));
-        }
-        for key in &jwks.keys {
-            DecodingKey::from_jwk(key).map_err(|e| OidcError::InvalidRequest(format!("jwks: unusable key: {e}")))?;
-        }
-        let party = RelyingParty {
-            client_id: client.client_id,
-            name: client.name.trim().to_owned(),
-            redirect_uris: client.redirect_uris,
-            scopes: scopes.to_string(),
-            sector_identifier: sector.to_owned(),
-            jwks: client.jwks,
-            client_secret_sha256: client.dev_secret.map(|s| sha256(s.as_bytes())),
-            created_at: now,
-            revoked_at: None,
-        };
-        match self.store.insert_relying_party(party.clone()).await {
-            Ok(()) => Ok(party),
-            Err(StoreError::Conflict { what }) => Err(OidcError::InvalidRequest(what)),
-            Err(e) => Err(e.into()),
-        }
+        register_client(self.store.as_ref(), client, now).await
     }
 
     async fn client(&self, client_id: &str) -> Result<Option<RelyingParty>, OidcError> {

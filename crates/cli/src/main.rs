@@ -27,6 +27,7 @@ mod kiosk_cmd;
 mod kiosk_offline;
 mod kiosk_pages;
 mod members_cmd;
+mod oidc_cmd;
 mod platform;
 mod reader_cmd;
 mod report_cmd;
@@ -135,6 +136,11 @@ enum Command {
         #[command(subcommand)]
         command: crew_cmd::CrewCommand,
     },
+    /// The OpenID Connect provider: register relying parties (連携サービス).
+    Oidc {
+        #[command(subcommand)]
+        command: oidc_cmd::OidcCommand,
+    },
     /// The access log (やりとり履歴): verify its hash chains and signatures.
     Audit {
         #[command(subcommand)]
@@ -184,6 +190,7 @@ fn main() -> ExitCode {
             runtime().and_then(|rt| rt.block_on(inspect_cmd::linkage(config_file, command)))
         }
         Command::Crew { command } => runtime().and_then(|rt| rt.block_on(crew_cmd::run(config_file, command))),
+        Command::Oidc { command } => runtime().and_then(|rt| rt.block_on(oidc_cmd::run(config_file, command))),
         Command::Audit { command } => runtime().and_then(|rt| rt.block_on(audit_cmd::run(config_file, command))),
         Command::Medical { command } => runtime()
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Medical, command))),

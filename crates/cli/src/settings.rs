@@ -145,11 +145,14 @@ pub(crate) async fn run_server(
         crate::facility_cmd::load_or_create_token_key(&crate::facility_cmd::token_key_path(&loaded.config.data_dir))?;
     let audit_key =
         crate::audit_cmd::load_or_create_audit_key(&crate::audit_cmd::audit_key_path(&loaded.config.data_dir))?;
+    let provider_keys =
+        crate::oidc_cmd::load_or_create_provider_keys(&crate::oidc_cmd::provider_keys_path(&loaded.config.data_dir))?;
     let state = onshi_server::AppState::new(store)
         .with_config(&loaded.config)
         .with_jpki(jpki, Some(card_dir))
         .with_token_key(token_key)
-        .with_audit_key(audit_key);
+        .with_audit_key(audit_key)
+        .with_oidc(provider_keys, &loaded.config.server.public_base_url());
     onshi_server::serve(&loaded.config, state, ready)
         .await
         .with_context(|| format!("the server on {} failed", loaded.config.server.bind))

@@ -12,6 +12,7 @@ mod jpki;
 mod kiosk;
 mod medical;
 mod members;
+mod oidc;
 
 use common::{Server, http_get, onshi, run, stderr, stdout};
 
@@ -91,6 +92,7 @@ fn every_subcommand_has_help() {
         vec!["facility", "emergency", "--help"],
         vec!["crew", "add", "--help"],
         vec!["crew", "add-client", "--help"],
+        vec!["oidc", "add-client", "--help"],
         vec!["audit", "verify", "--help"],
     ] {
         let out = run(onshi().args(&args));
