@@ -18,7 +18,7 @@ use onshi_app::oidc::{JWT_BEARER, NewClient, ProviderKeys};
 use onshi_card::CardFile;
 use onshi_pki::Authority;
 use onshi_pki::verify::{sha256_digest_info, sign_digest_info};
-use onshi_server::{AppState, router};
+use onshi_server::{AppState, Clock, router};
 use onshi_store::Store;
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreErrorResponseType, CoreJwsSigningAlgorithm, CoreProviderMetadata,
@@ -80,10 +80,29 @@ struct World {
     rp_b_same_sector: Rp,
 }
 
+/// The stores to run on: SQLite, and PostgreSQL when `ONSHI_TEST_POSTGRES_URL` is set.
+async fn stores(test: &str) -> Vec<Arc<dyn Store>> {
+    let sqlite = onshi_store::open("sqlite::memory:").await.expect("store");
+    sqlite.migrate().await.expect("migrate");
+    let mut stores = vec![sqlite];
+    if let Ok(url) = std::env::var("ONSHI_TEST_POSTGRES_URL") {
+        let schema = format!("t_oidc_{}_{}", test, std::process::id());
+        let postgres = onshi_store::PostgresStore::connect_in_schema(&url, Some(&schema))
+            .await
+            .expect("ONSHI_TEST_POSTGRES_URL is set but PostgreSQL is unreachable");
+        postgres.reset_schema_for_tests(&schema).await.expect("reset test schema");
+        postgres.migrate().await.expect("migrate postgres");
+        stores.push(Arc::new(postgres));
+    }
+    stores
+}
+
 impl World {
-    async fn start() -> World {
-        let store = onshi_store::open("sqlite::memory:").await.expect("store");
-        store.migrate().await.expect("migrate");
+    async fn start(store: Arc<dyn Store>) -> World {
+        World::start_with(store, Clock::System).await
+    }
+
+    async fn start_with(store: Arc<dyn Store>, clock: Clock) -> World {
         store.upsert_residents(vec![fixture::resident(1), fixture::resident(2)]).await.expect("residents");
         let now = Utc::now();
         let jpki =
@@ -100,7 +119,10 @@ impl World {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let issuer = format!("http://{}", listener.local_addr().expect("address"));
         let (keys, _) = ProviderKeys::generate().expect("provider keys");
-        let state = AppState::new(store.clone()).with_jpki(jpki.clone(), None).with_oidc(Arc::new(keys), &issuer);
+        let state = AppState::new(store.clone())
+            .with_clock(clock)
+            .with_jpki(jpki.clone(), None)
+            .with_oidc(Arc::new(keys), &issuer);
         let provider = state.oidc().expect("provider").clone();
         let mut rps = Vec::new();
         for (id, sector) in
@@ -275,7 +297,13 @@ async fn sign_in(w: &World, rp: &Rp, who: usize) -> SignedIn {
 
 #[tokio::test]
 async fn openidconnect_signs_in_with_par_pkce_and_private_key_jwt_and_the_pairwise_sub_holds() {
-    let mut w = World::start().await;
+    for store in stores("flow").await {
+        full_flow(store).await;
+    }
+}
+
+async fn full_flow(store: Arc<dyn Store>) {
+    let mut w = World::start(store).await;
     let first = sign_in(&w, &w.rp_a, 1).await;
     let name = first.userinfo.name().and_then(|n| n.get(None)).map(|n| n.to_string());
     assert_eq!(name.as_deref(), Some("山田 太郎"));
@@ -317,7 +345,13 @@ fn error_of<E: std::error::Error + 'static>(
 
 #[tokio::test]
 async fn a_wrong_verifier_and_a_replayed_code_are_invalid_grant() {
-    let w = World::start().await;
+    for store in stores("grant").await {
+        refused_grants(store).await;
+    }
+}
+
+async fn refused_grants(store: Arc<dyn Store>) {
+    let w = World::start(store).await;
     let done = sign_in(&w, &w.rp_a, 1).await;
     let client = w.client(&w.rp_a).await;
     // The code was used by the sign-in: a replay is refused.
@@ -344,6 +378,30 @@ async fn a_wrong_verifier_and_a_replayed_code_are_invalid_grant() {
         .await
         .expect_err("a wrong verifier");
     assert_eq!(error_of(wrong), CoreErrorResponseType::InvalidGrant);
+
+    // Only what the person released is in userinfo (here: name, of name asked).
+    let token = client
+        .exchange_code(AuthorizationCode::new(fresh_code(&w).await))
+        .expect("token endpoint")
+        .set_pkce_verifier(PkceCodeVerifier::new("v".repeat(43)))
+        .add_extra_param("client_assertion_type", JWT_BEARER)
+        .add_extra_param("client_assertion", w.rp_a.assertion(&format!("{}/oidc/token", w.issuer)))
+        .request_async(&w.http)
+        .await
+        .expect("token");
+    let info: Value = w
+        .http
+        .get(format!("{}/oidc/userinfo", w.issuer))
+        .bearer_auth(token.access_token().secret())
+        .send()
+        .await
+        .expect("userinfo")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(info["name"], "山田 太郎", "{info}");
+    assert!(info.get("address").is_none() && info.get("birthdate").is_none() && info.get("gender").is_none(), "{info}");
+    assert_eq!(info["sub"], done.sub.as_str());
 
     // No client assertion: invalid_client.
     let (status, body) = w
@@ -395,7 +453,8 @@ async fn fresh_code(w: &World) -> String {
 
 #[tokio::test]
 async fn bad_requests_are_refused_without_redirecting() {
-    let w = World::start().await;
+    let store = stores("bad").await.remove(0);
+    let w = World::start(store).await;
     let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
     let base = [
         ("response_type", "code"),
@@ -456,4 +515,53 @@ async fn bad_requests_are_refused_without_redirecting() {
     assert_eq!(config["code_challenge_methods_supported"], json!(["S256"]));
     assert_eq!(config["subject_types_supported"], json!(["pairwise"]));
     assert_eq!(config["response_types_supported"], json!(["code"]));
+}
+
+/// A pending request for person 1 at RP A through plain parameters: its
+/// user code.
+async fn pending_user_code(w: &World, scope: &str) -> String {
+    let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    let page = w
+        .http
+        .get(format!("{}/oidc/authorize", w.issuer))
+        .query(&[
+            ("response_type", "code"),
+            ("client_id", "RP00000001"),
+            ("redirect_uri", REDIRECT),
+            ("scope", scope),
+            ("state", "st"),
+            ("nonce", "nn"),
+            ("code_challenge", challenge),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .await
+        .expect("authorize");
+    let html = page.text().await.expect("html");
+    between(&html, "id=\"user-code\">", "<").to_owned()
+}
+
+#[tokio::test]
+async fn the_app_releases_only_what_was_asked_and_refuses_a_certificate_in_its_grace() {
+    let store = stores("app").await.remove(0);
+    let w = World::start(store.clone()).await;
+    let user_code = pending_user_code(&w, "openid name").await;
+    let (status, body) = w.approve(1, &user_code, &["name", "address"]).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")), "{body}");
+    assert!(body["error_description"].as_str().expect("description").contains("\"address\" was not asked for"));
+    let (status, body) = w.approve(1, &user_code, &["name"]).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = w.approve(1, &user_code, &["name"]).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")), "decided once: {body}");
+
+    // A month after the certificate expired (within its 3-month grace).
+    let store = stores("grace").await.remove(0);
+    let clock = Clock::manual(Utc::now());
+    let w = World::start_with(store, clock.clone()).await;
+    let not_after = w.jpki.certificates(&w.cards[0].serial).await.expect("certificates")[0].not_after;
+    clock.set(not_after + chrono::TimeDelta::days(30));
+    let user_code = pending_user_code(&w, "openid name").await;
+    let (status, body) = w.approve(1, &user_code, &["name"]).await;
+    assert_eq!((status, body["error"].as_str()), (403, Some("access_denied")), "{body}");
+    assert!(body["error_description"].as_str().expect("description").contains("grace"), "{body}");
 }
