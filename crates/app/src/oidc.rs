@@ -470,6 +470,11 @@ impl Provider {
         endpoint: &str,
         now: DateTime<Utc>,
     ) -> Result<RelyingParty, OidcError> {
+        if auth.basic.is_some() && (auth.client_assertion.is_some() || auth.client_assertion_type.is_some()) {
+            return Err(OidcError::InvalidRequest(
+                "use one client authentication method: private_key_jwt or client_secret_basic, not both".into(),
+            ));
+        }
         if let Some((id, secret)) = &auth.basic {
             let rp = self.client(id).await?.ok_or_else(|| OidcError::InvalidClient("unknown client".into()))?;
             let expected = rp.client_secret_sha256.as_deref().ok_or_else(|| {
@@ -721,8 +726,7 @@ impl Provider {
 
     /// What a pending transaction asks, for the app, by its user code.
     pub async fn app_request(&self, user_code: &str, now: DateTime<Utc>) -> Result<AppRequest, OidcError> {
-        let (stored, request, rp) = self.pending_by_user_code(user_code, now).await?;
-        let _ = stored;
+        let (_, request, rp) = self.pending_by_user_code(user_code, now).await?;
         let claims = Scopes::parse(&request.scope).map_err(bad)?.claims();
         Ok(AppRequest { client_name: rp.name, claims })
     }

@@ -141,6 +141,16 @@ impl World {
             provider.register_client(client, now).await.expect("register");
             rps.push(rp);
         }
+        let dev = NewClient {
+            client_id: "DEV0000001".into(),
+            name: "開発用クライアント".into(),
+            redirect_uris: vec![REDIRECT.into()],
+            scopes: "openid name".into(),
+            sector_identifier: "dev.example.jp".into(),
+            jwks: r#"{"keys":[]}"#.into(),
+            dev_secret: Some("dev-secret".into()),
+        };
+        provider.register_client(dev, now).await.expect("register a development client");
         tokio::spawn(async move { axum::serve(listener, router(state)).await });
         let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http");
         let rp_b_same_sector = rps.pop().expect("rp");
@@ -500,6 +510,25 @@ async fn bad_requests_are_refused_without_redirecting() {
     assert_eq!(status, 201);
     let (status, body) = w.post_form("/oidc/par", &form).await;
     assert_eq!((status, body["error"].as_str()), (401, Some("invalid_client")), "{body}");
+
+    // A development client authenticates with client_secret_basic; a wrong
+    // secret, or a real client without a secret, is invalid_client.
+    let mut form: Vec<(String, String)> = base.iter().map(|(k, v)| ((*k).into(), (*v).into())).collect();
+    form.retain(|(k, _)| k != "client_id");
+    form.extend([("redirect_uri".into(), REDIRECT.into()), ("state".into(), "s".into()), ("nonce".into(), "n".into())]);
+    for (id, secret, expected) in
+        [("DEV0000001", "dev-secret", 201), ("DEV0000001", "wrong", 401), ("RP00000001", "anything", 401)]
+    {
+        let response = w
+            .http
+            .post(format!("{}/oidc/par", w.issuer))
+            .basic_auth(id, Some(secret))
+            .form(&form)
+            .send()
+            .await
+            .expect("par");
+        assert_eq!(response.status().as_u16(), expected, "{id} {secret}");
+    }
 
     // Discovery says what the provider does.
     let config: Value = w
