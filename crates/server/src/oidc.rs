@@ -42,7 +42,7 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// An OAuth error answer.
-struct OAuthError(OidcError);
+pub(crate) struct OAuthError(OidcError);
 
 impl From<OidcError> for OAuthError {
     fn from(e: OidcError) -> Self {
@@ -88,7 +88,13 @@ fn form<T>(form: Result<Form<T>, FormRejection>) -> Result<T, OAuthError> {
         .map_err(|e| OAuthError(OidcError::InvalidRequest(format!("the body is not a valid form: {}", e.body_text()))))
 }
 
-async fn discovery(State(state): State<AppState>) -> Result<Response, OAuthError> {
+#[utoipa::path(
+    get,
+    path = "/.well-known/openid-configuration",
+    tag = "oidc",
+    responses((status = 200, description = "OpenID Provider Metadata (discovery): endpoints, `code` only, S256, `private_key_jwt`, pairwise subjects, ES256"))
+)]
+pub(crate) async fn discovery(State(state): State<AppState>) -> Result<Response, OAuthError> {
     let p = provider(&state)?;
     let issuer = p.issuer();
     let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.code()).collect();
@@ -116,13 +122,19 @@ async fn discovery(State(state): State<AppState>) -> Result<Response, OAuthError
     .into_response())
 }
 
-async fn jwks(State(state): State<AppState>) -> Result<Response, OAuthError> {
+#[utoipa::path(
+    get,
+    path = "/oidc/jwks",
+    tag = "oidc",
+    responses((status = 200, description = "The JWK Set of the ID-token signing key (ES256, `kid` = RFC 7638 thumbprint)"))
+)]
+pub(crate) async fn jwks(State(state): State<AppState>) -> Result<Response, OAuthError> {
     Ok(Json(provider(&state)?.keys().jwks()).into_response())
 }
 
 /// The client's credentials from the body and the Authorization header.
-#[derive(Debug, Default, Deserialize)]
-struct ClientFields {
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub(crate) struct ClientFields {
     client_id: Option<String>,
     client_assertion_type: Option<String>,
     client_assertion: Option<String>,
@@ -144,8 +156,8 @@ fn client_auth(headers: &HeaderMap, fields: ClientFields) -> ClientAuth {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct ParForm {
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub(crate) struct ParForm {
     #[serde(flatten)]
     client: ClientFields,
     response_type: Option<String>,
@@ -158,7 +170,13 @@ struct ParForm {
     request_uri: Option<String>,
 }
 
-async fn par(
+#[utoipa::path(
+    post,
+    path = "/oidc/par",
+    tag = "oidc",
+    responses((status = 201, description = "201 `{request_uri, expires_in: 60}` (RFC 9126); 400 `invalid_request`/`invalid_scope`, 401 `invalid_client` as RFC 6749 §5.2"))
+)]
+pub(crate) async fn par(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Form<ParForm>, FormRejection>,
@@ -213,7 +231,13 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 
 /// The authorization page: which service asks for what, and the user code
 /// to enter in the app. It polls the status and follows the redirect.
-async fn authorize(State(state): State<AppState>, Query(params): Query<AuthParams>) -> Response {
+#[utoipa::path(
+    get,
+    path = "/oidc/authorize",
+    tag = "oidc",
+    responses((status = 200, description = "200: the Japanese page with the service, the attributes asked for and the user code; 400: an error page, never a redirect"))
+)]
+pub(crate) async fn authorize(State(state): State<AppState>, Query(params): Query<AuthParams>) -> Response {
     let Some(p) = state.oidc.as_deref() else {
         return page(StatusCode::SERVICE_UNAVAILABLE, "利用できません", "<h1>この認証サービスは利用できません</h1>");
     };
@@ -271,12 +295,18 @@ fn chrono_tz_japan() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(9 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"))
 }
 
-#[derive(Debug, Deserialize)]
-struct IdQuery {
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct IdQuery {
     id: String,
 }
 
-async fn status(State(state): State<AppState>, Query(q): Query<IdQuery>) -> Result<Response, OAuthError> {
+#[utoipa::path(
+    get,
+    path = "/oidc/authorize/status",
+    tag = "oidc",
+    responses((status = 200, description = "`{status: pending}`, `{status: redirect, location}` (once: the code or `error=access_denied`), or `{status: over}`"))
+)]
+pub(crate) async fn status(State(state): State<AppState>, Query(q): Query<IdQuery>) -> Result<Response, OAuthError> {
     let p = provider(&state)?;
     let answer = match p.status(&q.id, state.clock.now()).await? {
         Status::Pending => json!({ "status": "pending" }),
@@ -288,7 +318,13 @@ async fn status(State(state): State<AppState>, Query(q): Query<IdQuery>) -> Resu
     Ok(response)
 }
 
-async fn cancel(State(state): State<AppState>, body: Result<Form<IdQuery>, FormRejection>) -> Response {
+#[utoipa::path(
+    post,
+    path = "/oidc/authorize/cancel",
+    tag = "oidc",
+    responses((status = 303, description = "303 to the redirect URI with `error=access_denied`"))
+)]
+pub(crate) async fn cancel(State(state): State<AppState>, body: Result<Form<IdQuery>, FormRejection>) -> Response {
     let Some(p) = state.oidc.as_deref() else {
         return page(StatusCode::SERVICE_UNAVAILABLE, "利用できません", "<h1>この認証サービスは利用できません</h1>");
     };
@@ -308,13 +344,22 @@ async fn cancel(State(state): State<AppState>, body: Result<Form<IdQuery>, FormR
     page(StatusCode::OK, "キャンセル", "<h1>この要求は終了しました</h1>")
 }
 
-#[derive(Debug, Deserialize)]
-struct UserCodeBody {
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct UserCodeBody {
     user_code: String,
 }
 
 /// The app: what a user code's request asks for.
-async fn app_request(State(state): State<AppState>, Json(b): Json<UserCodeBody>) -> Result<Response, OAuthError> {
+#[utoipa::path(
+    post,
+    path = "/oidc/app/request",
+    tag = "oidc",
+    responses((status = 200, description = "The app: what the request of a user code asks for (`{client_name, claims}`)"))
+)]
+pub(crate) async fn app_request(
+    State(state): State<AppState>,
+    Json(b): Json<UserCodeBody>,
+) -> Result<Response, OAuthError> {
     let p = provider(&state)?;
     let asked = p.app_request(&b.user_code, state.clock.now()).await?;
     let claims: Vec<serde_json::Value> =
@@ -323,7 +368,13 @@ async fn app_request(State(state): State<AppState>, Json(b): Json<UserCodeBody>)
 }
 
 /// The app: a JPKI challenge for the card to sign.
-async fn app_challenge(State(state): State<AppState>) -> Result<Response, OAuthError> {
+#[utoipa::path(
+    post,
+    path = "/oidc/app/challenge",
+    tag = "oidc",
+    responses((status = 201, description = "The app: 201 a one-time JPKI challenge for the card to sign"))
+)]
+pub(crate) async fn app_challenge(State(state): State<AppState>) -> Result<Response, OAuthError> {
     let jpki = state.jpki.as_ref().ok_or_else(|| OAuthError(OidcError::InvalidRequest("no JPKI service".into())))?;
     let challenge = jpki.new_challenge(state.clock.now()).await.map_err(|e| {
         tracing::error!(error = %e, "app challenge");
@@ -340,8 +391,8 @@ async fn app_challenge(State(state): State<AppState>) -> Result<Response, OAuthE
         .into_response())
 }
 
-#[derive(Debug, Deserialize)]
-struct ApproveBody {
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(crate) struct ApproveBody {
     user_code: String,
     challenge_id: String,
     /// The user-authentication certificate, DER, base64.
@@ -354,7 +405,13 @@ struct ApproveBody {
 }
 
 /// The app: the person approves with the card's signature.
-async fn app_approve(
+#[utoipa::path(
+    post,
+    path = "/oidc/app/approve",
+    tag = "oidc",
+    responses((status = 200, description = "The app: the card's signature approves the request for the released claims; 401 with the sign-in refusal code, 403 `access_denied` for a certificate in its grace"))
+)]
+pub(crate) async fn app_approve(
     State(state): State<AppState>,
     body: Result<Json<ApproveBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, OAuthError> {
@@ -380,8 +437,8 @@ async fn app_approve(
     Ok(Json(json!({ "status": "approved" })).into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct TokenForm {
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub(crate) struct TokenForm {
     #[serde(flatten)]
     client: ClientFields,
     grant_type: Option<String>,
@@ -390,7 +447,13 @@ struct TokenForm {
     code_verifier: Option<String>,
 }
 
-async fn token(
+#[utoipa::path(
+    post,
+    path = "/oidc/token",
+    tag = "oidc",
+    responses((status = 200, description = "The authorization code grant: `{access_token, token_type, expires_in, id_token, scope}`; errors as RFC 6749 §5.2 (`invalid_grant`, `invalid_client`, `unsupported_grant_type`)"))
+)]
+pub(crate) async fn token(
     State(state): State<AppState>,
     headers: HeaderMap,
     body: Result<Form<TokenForm>, FormRejection>,
@@ -412,7 +475,13 @@ async fn token(
     Ok(response)
 }
 
-async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, OAuthError> {
+#[utoipa::path(
+    method(get, post),
+    path = "/oidc/userinfo",
+    tag = "oidc",
+    responses((status = 200, description = "`sub` and the released claims among name, address (`{formatted}`), birthdate, gender; 401 `invalid_token`"))
+)]
+pub(crate) async fn userinfo(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, OAuthError> {
     let p = provider(&state)?;
     let bearer = headers
         .get(header::AUTHORIZATION)

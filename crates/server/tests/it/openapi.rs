@@ -75,6 +75,18 @@ const ROUTES: &[(&str, &str, &str)] = &[
     ("get", "/me/access-log", "/me/access-log"),
     ("get", "/access-log/public-key", "/access-log/public-key"),
     ("get", "/admin/access-log/verify", "/admin/access-log/verify"),
+    ("get", "/.well-known/openid-configuration", "/.well-known/openid-configuration"),
+    ("get", "/oidc/jwks", "/oidc/jwks"),
+    ("post", "/oidc/par", "/oidc/par"),
+    ("get", "/oidc/authorize", "/oidc/authorize"),
+    ("get", "/oidc/authorize/status", "/oidc/authorize/status?id=x"),
+    ("post", "/oidc/authorize/cancel", "/oidc/authorize/cancel"),
+    ("post", "/oidc/app/request", "/oidc/app/request"),
+    ("post", "/oidc/app/challenge", "/oidc/app/challenge"),
+    ("post", "/oidc/app/approve", "/oidc/app/approve"),
+    ("post", "/oidc/token", "/oidc/token"),
+    ("get", "/oidc/userinfo", "/oidc/userinfo"),
+    ("post", "/oidc/userinfo", "/oidc/userinfo"),
 ];
 
 #[tokio::test]
