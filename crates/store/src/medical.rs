@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use onshi_domain::Date;
-use onshi_domain::audit::{Access, Entry};
+use onshi_domain::audit::Entry;
 use onshi_domain::insurance::MemberKey;
 
 use crate::eligibility::Consent;
@@ -133,11 +133,6 @@ pub type Signer = Arc<dyn HeadSigner>;
 pub struct PersonLog {
     pub entries: Vec<Entry>,
     pub head: Option<AccessHead>,
-}
-
-/// Build one entry's row from an access, for both backends.
-pub(crate) fn next_entry(access: Access, last: Option<(u64, [u8; 32])>) -> Entry {
-    onshi_domain::audit::chain(access, last)
 }
 
 /// A stored 32-byte hash.

@@ -11,7 +11,7 @@ use onshi_domain::audit::{Access, Entry, head_message};
 use onshi_domain::insurance::MemberKey;
 
 use crate::medical::{
-    AccessHead, Crew, CrewClient, NewRecord, PersonLog, Signer, Staff, StoredConsent, StoredRecord, hash32, next_entry,
+    AccessHead, Crew, CrewClient, NewRecord, PersonLog, Signer, Staff, StoredConsent, StoredRecord, hash32,
 };
 use crate::{BatchOutcome, MemberId, PersonId, RowConflict, StoreError};
 
@@ -378,7 +378,7 @@ pub(super) async fn append(pool: &PgPool, accesses: Vec<Access>, signer: &Signer
                 .await
                 .map_err(db_err("reading a log head"))?;
         let last = last.map(|(seq, hash)| hash32(&hash, "a log head's hash").map(|h| (seq as u64, h))).transpose()?;
-        let entry = next_entry(access, last);
+        let entry = onshi_domain::audit::chain(access, last);
         let a = &entry.access;
         sqlx::query(
             "INSERT INTO access_log (person_id, seq, at, actor_kind, actor_id, staff_id, member_id, category,

@@ -9,7 +9,7 @@ use onshi_domain::Date;
 use onshi_domain::audit::{Access, Entry, head_message};
 
 use crate::medical::{
-    AccessHead, Crew, CrewClient, NewRecord, PersonLog, Signer, Staff, StoredConsent, StoredRecord, hash32, next_entry,
+    AccessHead, Crew, CrewClient, NewRecord, PersonLog, Signer, Staff, StoredConsent, StoredRecord, hash32,
 };
 use crate::{BatchOutcome, MemberId, PersonId, RowConflict, StoreError};
 
@@ -369,7 +369,7 @@ pub(super) fn append(conn: &mut Connection, accesses: Vec<Access>, signer: &Sign
                 .map_err(db_err("reading a log head"))?
                 .map(|(seq, hash)| hash32(&hash, "a log head's hash").map(|h| (seq as u64, h)))
                 .transpose()?;
-            let entry = next_entry(access, last);
+            let entry = onshi_domain::audit::chain(access, last);
             let a = &entry.access;
             insert
                 .execute(params![
