@@ -17,6 +17,7 @@
 //! gives eligibility, with `medical_information_allowed` false (DESIGN.md).
 //! A consent lets the facility view for [`CONSENT_HOURS`] hours.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -29,6 +30,7 @@ use onshi_pki::Validity as CertValidity;
 use onshi_store::eligibility::{Consent, EligibilityLogEntry, OfflineVisit, OfflineVisitRecord};
 use onshi_store::{LinkState, PersonId, Store, StoreError, StoredMember};
 
+use crate::group_commit::CheckWriter;
 use crate::jpki::{Jpki, SignInError, SignedIn};
 
 /// How long a consent given at the reader lets the facility view.
@@ -252,7 +254,18 @@ impl CheckError {
 pub struct Eligibility {
     store: Arc<dyn Store>,
     jpki: Arc<Jpki>,
+    /// Insurers' names by number, read again after [`INSURER_NAMES_TTL`]
+    /// or when a number is missing (a new insurer).
+    insurer_names: std::sync::Mutex<Option<(std::time::Instant, InsurerNames)>>,
+    /// The checks' consents and log entries, committed in groups.
+    writer: CheckWriter,
 }
+
+/// Insurer number → name.
+type InsurerNames = Arc<HashMap<String, String>>;
+
+/// How long the insurers' names are kept in memory.
+const INSURER_NAMES_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl std::fmt::Debug for Eligibility {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -262,7 +275,7 @@ impl std::fmt::Debug for Eligibility {
 
 impl Eligibility {
     pub fn new(store: Arc<dyn Store>, jpki: Arc<Jpki>) -> Eligibility {
-        Eligibility { store, jpki }
+        Eligibility { writer: CheckWriter::new(store.clone()), store, jpki, insurer_names: std::sync::Mutex::new(None) }
     }
 
     fn as_of(visit: Option<Date>, now: DateTime<Utc>) -> Result<Date, CheckError> {
@@ -274,21 +287,41 @@ impl Eligibility {
         }
     }
 
+    /// The insurers' names by number, from memory while fresh.
+    async fn insurer_names(&self, refresh: bool) -> Result<InsurerNames, StoreError> {
+        if !refresh {
+            let cached = self.insurer_names.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, names)) = cached.as_ref()
+                && at.elapsed() < INSURER_NAMES_TTL
+            {
+                return Ok(names.clone());
+            }
+        }
+        let names: HashMap<String, String> =
+            self.store.insurers().await?.into_iter().map(|i| (i.insurer_number.as_str().to_owned(), i.name)).collect();
+        let names = Arc::new(names);
+        *self.insurer_names.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((std::time::Instant::now(), names.clone()));
+        Ok(names)
+    }
+
     async fn coverages(&self, members: impl IntoIterator<Item = Member>) -> Result<Vec<Coverage>, StoreError> {
-        let insurers = self.store.insurers().await?;
+        let members: Vec<Member> = members.into_iter().collect();
+        let mut names = self.insurer_names(false).await?;
+        if members.iter().any(|m| !names.contains_key(m.key.insurer_number.as_str())) {
+            names = self.insurer_names(true).await?;
+        }
         Ok(members
             .into_iter()
             .map(|member| {
-                let insurer_name = insurers
-                    .iter()
-                    .find(|i| i.insurer_number == member.key.insurer_number)
-                    .map(|i| i.name.clone())
-                    .unwrap_or_default();
+                let insurer_name = names.get(member.key.insurer_number.as_str()).cloned().unwrap_or_default();
                 Coverage { member, insurer_name }
             })
             .collect())
     }
 
+    /// Record the check: its log entry and the consent given (if any), in
+    /// a group commit with other checks.
     async fn log(
         &self,
         facility: &Facility,
@@ -298,25 +331,25 @@ impl Eligibility {
         person_id: Option<PersonId>,
         consent: &[String],
     ) -> Result<(), StoreError> {
-        let (result, insurer) = match outcome {
+        let (result, insurer, given) = match outcome {
             Ok(answer) => (
                 answer.validity.name().to_owned(),
                 answer.coverages.first().map(|c| c.member.key.insurer_number.as_str().to_owned()),
+                answer.consent.clone(),
             ),
-            Err(e) => (e.code().to_owned(), None),
+            Err(e) => (e.code().to_owned(), None, None),
         };
-        self.store
-            .log_eligibility(vec![EligibilityLogEntry {
-                at: now,
-                facility_code: facility.code.as_str().to_owned(),
-                facility_kind: facility.kind.code().to_owned(),
-                method: method.code().to_owned(),
-                result,
-                person_id,
-                insurer_number: insurer,
-                consent_categories: consent.to_vec(),
-            }])
-            .await
+        let entry = EligibilityLogEntry {
+            at: now,
+            facility_code: facility.code.as_str().to_owned(),
+            facility_kind: facility.kind.code().to_owned(),
+            method: method.code().to_owned(),
+            result,
+            person_id,
+            insurer_number: insurer,
+            consent_categories: consent.to_vec(),
+        };
+        self.writer.write(given, entry).await
     }
 
     /// A card (or smartphone) check at `facility`: verify the card's answer
@@ -363,7 +396,8 @@ impl Eligibility {
         })?;
         *person = Some(signed_in.person_id);
         let given = Given { choice: query.consent, at: now, until: query.care_until, method };
-        self.answer_for(facility, &signed_in, as_of, given).await
+        // The consent is recorded with the check's log entry (`log`).
+        self.answer_without_consent_record(facility, &signed_in, as_of, given).await
     }
 
     /// The coverages of a signed-in card's holder on `as_of`, with the
@@ -408,20 +442,6 @@ impl Eligibility {
             consent: Some(consent),
             card_registered: Some(registered),
         })
-    }
-
-    async fn answer_for(
-        &self,
-        facility: &Facility,
-        signed_in: &SignedIn,
-        as_of: Date,
-        given: Given,
-    ) -> Result<Answer, CheckError> {
-        let answer = self.answer_without_consent_record(facility, signed_in, as_of, given).await?;
-        if let Some(consent) = &answer.consent {
-            self.store.record_consent(consent.clone()).await?;
-        }
-        Ok(answer)
     }
 
     /// Reconcile a visit a reader accepted in failure mode: judged as it

@@ -3,6 +3,7 @@
 
 pub mod documents;
 pub mod eligibility;
+mod group_commit;
 pub mod import;
 pub mod inspection;
 pub mod jpki;

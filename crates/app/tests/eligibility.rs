@@ -405,3 +405,32 @@ async fn a_lost_coverage_is_invalid_and_twins_without_a_branch_are_multiple() {
         assert!(!answer.medical_information_allowed, "{name}");
     }
 }
+
+/// Many checks at once share commits (group commit), and each one's consent
+/// and log entry is written before it answers: after they all answered, the
+/// month's tally counts every one of them and the consents are all there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_checks_are_each_recorded_before_they_answer() {
+    use onshi_app::report::{self, Month};
+    for c in clinics("group_commit").await {
+        let name = c.backend;
+        let person = c.store.resident_by_my_number(&my_number(1)).await.expect("read").expect("present").person_id;
+        let mut queries = Vec::new();
+        for _ in 0..24 {
+            queries.push(c.card_query(at(NOW), None, BOTH).await);
+        }
+        let service = &c.service;
+        let facility = &c.facility;
+        let cards = queries.into_iter().map(|q| service.check_card(facility, q, at(NOW)));
+        let numbers =
+            (0..40).map(|_| service.check_number(facility, c.number("06139992", "2002", "1980-06-15", None), at(NOW)));
+        let (cards, numbers) = tokio::join!(futures::future::join_all(cards), futures::future::join_all(numbers));
+        assert!(cards.iter().all(Result::is_ok), "{name}: {cards:?}");
+        assert!(numbers.iter().all(Result::is_ok), "{name}");
+        let consents = c.store.consents_of_person(person).await.expect("read");
+        assert_eq!(consents.len(), 24, "{name}: one consent per card check");
+        let usage = report::usage(c.store.as_ref(), "2026-05".parse::<Month>().expect("month")).await.expect("report");
+        let hospital = &usage.by_kind[0].1;
+        assert_eq!((hospital.total, hospital.card, hospital.insured_number), (64, 24, 40), "{name}");
+    }
+}

@@ -158,16 +158,9 @@ impl FromRequestParts<AppState> for FacilityUser {
             invalid_token("the access token is invalid or expired; get a new one at POST /oauth/token")
         })?;
         let code: FacilityCode = code.parse().map_err(|_| invalid_token("the access token names no facility"))?;
-        let facility =
-            state.store.facility(&code).await.map_err(|e| ApiError::store("reading the facility", e))?.ok_or_else(
-                || {
-                    ApiError::refused(
-                        StatusCode::FORBIDDEN,
-                        "unknown_facility",
-                        format!("facility {code} is not registered"),
-                    )
-                },
-            )?;
+        let facility = state.facilities.get(&state.store, &code).await?.ok_or_else(|| {
+            ApiError::refused(StatusCode::FORBIDDEN, "unknown_facility", format!("facility {code} is not registered"))
+        })?;
         Ok(FacilityUser { facility })
     }
 }
@@ -759,4 +752,43 @@ pub(crate) async fn register(
         StatusCode::CREATED,
         Json(RegistrationBody { registered: true, notices: notices.into_iter().map(|d| d.serial).collect() }),
     ))
+}
+
+/// Registered facilities, kept in memory for [`FacilityCache::TTL`]: every
+/// facility request names its facility, which changes rarely. A facility
+/// not found is not kept, so a newly registered one is seen at once; a
+/// change to a registered one (its kind, its name) is seen within the TTL.
+#[derive(Debug, Default)]
+pub(crate) struct FacilityCache {
+    known: std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Facility)>>,
+}
+
+impl FacilityCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(5);
+    /// Above this many entries the cache starts again empty.
+    const MAX: usize = 100_000;
+
+    pub(crate) async fn get(
+        &self,
+        store: &std::sync::Arc<dyn onshi_store::Store>,
+        code: &FacilityCode,
+    ) -> Result<Option<Facility>, ApiError> {
+        {
+            let known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, facility)) = known.get(code.as_str())
+                && at.elapsed() < Self::TTL
+            {
+                return Ok(Some(facility.clone()));
+            }
+        }
+        let found = store.facility(code).await.map_err(|e| ApiError::store("reading the facility", e))?;
+        if let Some(facility) = &found {
+            let mut known = self.known.lock().unwrap_or_else(|p| p.into_inner());
+            if known.len() >= Self::MAX {
+                known.clear();
+            }
+            known.insert(code.as_str().to_owned(), (std::time::Instant::now(), facility.clone()));
+        }
+        Ok(found)
+    }
 }

@@ -41,6 +41,8 @@ pub struct AppState {
     pub(crate) token_key: Option<TokenKey>,
     /// Bad-request budgets of facilities' systems (see [`crate::throttle`]).
     pub(crate) throttle: Arc<crate::throttle::Throttle>,
+    /// Facilities read by the token extractor, kept a few seconds.
+    pub(crate) facilities: Arc<crate::facility::FacilityCache>,
     /// Signs the heads of the access log (Ed25519).
     pub(crate) audit_key: Option<Arc<AuditKey>>,
     /// Medical information under consent, emergency viewing, マイナ救急 and
@@ -68,6 +70,7 @@ impl AppState {
             eligibility: None,
             token_key: None,
             throttle: Arc::new(crate::throttle::Throttle::default()),
+            facilities: Arc::new(crate::facility::FacilityCache::default()),
             audit_key: None,
             medical: None,
             oidc_keys: None,

@@ -340,6 +340,14 @@ pub trait Store: Send + Sync + 'static {
     /// Append entries to the eligibility log, in one transaction.
     async fn log_eligibility(&self, entries: Vec<eligibility::EligibilityLogEntry>) -> Result<(), StoreError>;
 
+    /// Record the consents and the log entries of several checks in one
+    /// transaction (group commit): all of them or none.
+    async fn record_checks(
+        &self,
+        consents: Vec<eligibility::Consent>,
+        entries: Vec<eligibility::EligibilityLogEntry>,
+    ) -> Result<(), StoreError>;
+
     /// Record a visit accepted in failure mode, with its consent (when one
     /// was given) and its log entry, in one transaction; a visit id the
     /// facility sent before writes nothing and gives back the stored visit.

@@ -126,7 +126,54 @@ pub(super) async fn consents_of_person(pool: &PgPool, person_id: PersonId) -> Re
     rows.iter().map(consent_row).collect::<Result<Vec<_>, sqlx::Error>>().map_err(db_err("decoding consents"))
 }
 
-pub(super) async fn log_eligibility(pool: &PgPool, entries: &[EligibilityLogEntry]) -> Result<(), StoreError> {
+/// `consents` and log `entries` of several checks in one transaction, one
+/// round trip for each table.
+pub(super) async fn record_checks(
+    pool: &PgPool,
+    consents: &[Consent],
+    entries: &[EligibilityLogEntry],
+) -> Result<(), StoreError> {
+    if consents.is_empty() {
+        return log_eligibility(pool, entries).await;
+    }
+    let mut tx = pool.begin().await.map_err(db_err("starting a transaction"))?;
+    let person: Vec<i64> = consents.iter().map(|c| c.person_id.0).collect();
+    let facility: Vec<&str> = consents.iter().map(|c| c.facility_code.as_str()).collect();
+    let categories: Vec<String> = consents.iter().map(|c| c.categories.join(",")).collect();
+    let given: Vec<DateTime<Utc>> = consents.iter().map(|c| c.given_at).collect();
+    let expires: Vec<DateTime<Utc>> = consents.iter().map(|c| c.expires_at).collect();
+    let media: Vec<&str> = consents.iter().map(|c| c.media.as_str()).collect();
+    let purpose: Vec<&str> = consents.iter().map(|c| c.purpose.as_str()).collect();
+    let from: Vec<Option<onshi_domain::Date>> = consents.iter().map(|c| c.data_from).collect();
+    let to: Vec<Option<onshi_domain::Date>> = consents.iter().map(|c| c.data_to).collect();
+    let grace: Vec<bool> = consents.iter().map(|c| c.certificate_in_grace).collect();
+    sqlx::query(
+        "INSERT INTO consents (person_id, facility_code, categories, given_at, expires_at, media, purpose,
+                data_from, data_to, certificate_in_grace)
+         SELECT * FROM UNNEST($1::int8[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[],
+                $6::text[], $7::text[], $8::date[], $9::date[], $10::bool[])",
+    )
+    .bind(person)
+    .bind(facility)
+    .bind(categories)
+    .bind(given)
+    .bind(expires)
+    .bind(media)
+    .bind(purpose)
+    .bind(from)
+    .bind(to)
+    .bind(grace)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_err("recording consents"))?;
+    log_eligibility(&mut *tx, entries).await?;
+    tx.commit().await.map_err(db_err("committing checks"))
+}
+
+pub(super) async fn log_eligibility<'e>(
+    executor: impl sqlx::PgExecutor<'e>,
+    entries: &[EligibilityLogEntry],
+) -> Result<(), StoreError> {
     // One round trip for the whole batch.
     let at: Vec<DateTime<Utc>> = entries.iter().map(|e| e.at).collect();
     let facility: Vec<&str> = entries.iter().map(|e| e.facility_code.as_str()).collect();
@@ -150,7 +197,7 @@ pub(super) async fn log_eligibility(pool: &PgPool, entries: &[EligibilityLogEntr
     .bind(person)
     .bind(insurer)
     .bind(consent)
-    .execute(pool)
+    .execute(executor)
     .await
     .map_err(db_err("writing the eligibility log"))?;
     Ok(())

@@ -741,6 +741,14 @@ impl Store for PostgresStore {
         eligibility::log_eligibility(&self.pool, &entries).await
     }
 
+    async fn record_checks(
+        &self,
+        consents: Vec<crate::eligibility::Consent>,
+        entries: Vec<crate::eligibility::EligibilityLogEntry>,
+    ) -> Result<(), StoreError> {
+        eligibility::record_checks(&self.pool, &consents, &entries).await
+    }
+
     async fn record_offline_visit(
         &self,
         visit: crate::eligibility::OfflineVisit,

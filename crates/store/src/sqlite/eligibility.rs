@@ -136,8 +136,16 @@ pub(super) fn consents_of_person(conn: &Connection, person_id: PersonId) -> Resu
         .map_err(db_err("reading consents"))
 }
 
-pub(super) fn log_eligibility(conn: &mut Connection, entries: &[EligibilityLogEntry]) -> Result<(), StoreError> {
+/// `consents` and log `entries` in one transaction.
+pub(super) fn log_eligibility(
+    conn: &mut Connection,
+    consents: &[Consent],
+    entries: &[EligibilityLogEntry],
+) -> Result<(), StoreError> {
     let tx = conn.transaction().map_err(db_err("starting a transaction"))?;
+    for consent in consents {
+        record_consent(&tx, consent)?;
+    }
     {
         let mut insert = tx
             .prepare_cached(

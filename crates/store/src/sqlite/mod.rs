@@ -904,7 +904,15 @@ impl Store for SqliteStore {
     }
 
     async fn log_eligibility(&self, entries: Vec<crate::eligibility::EligibilityLogEntry>) -> Result<(), StoreError> {
-        self.write(move |conn| eligibility::log_eligibility(conn, &entries)).await
+        self.write(move |conn| eligibility::log_eligibility(conn, &[], &entries)).await
+    }
+
+    async fn record_checks(
+        &self,
+        consents: Vec<crate::eligibility::Consent>,
+        entries: Vec<crate::eligibility::EligibilityLogEntry>,
+    ) -> Result<(), StoreError> {
+        self.write(move |conn| eligibility::log_eligibility(conn, &consents, &entries)).await
     }
 
     async fn record_offline_visit(

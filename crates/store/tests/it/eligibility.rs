@@ -93,6 +93,28 @@ async fn facility_clients_consents_and_the_log_round_trip() {
         };
         store.log_eligibility(vec![entry("valid"), entry("certificate_suspended")]).await.expect("log");
         store.log_eligibility(vec![]).await.expect("an empty batch is fine");
+
+        // Group commit: the consents and entries of several checks together,
+        // all or nothing.
+        let later = |hour: u32| Consent {
+            given_at: at(&format!("2026-04-05T{hour:02}:00:00Z")),
+            expires_at: at(&format!("2026-04-06T{hour:02}:00:00Z")),
+            ..stored[0].clone()
+        };
+        store
+            .record_checks(vec![later(1), later(2)], vec![entry("valid"), entry("valid"), entry("not_found")])
+            .await
+            .expect("a group of checks");
+        let count = || async { store.consents_of_person(person).await.expect("read").len() };
+        assert_eq!(count().await, 4, "{name}: both consents of the group");
+        let stranger = Consent { person_id: onshi_store::PersonId(999_999), ..later(3) };
+        store
+            .record_checks(vec![later(4), stranger], vec![entry("valid")])
+            .await
+            .expect_err("a consent of no resident breaks the group");
+        assert_eq!(count().await, 4, "{name}: nothing of a failed group is written");
+        store.record_checks(vec![], vec![entry("valid")]).await.expect("entries alone");
+        store.record_checks(vec![], vec![]).await.expect("an empty group is fine");
     }
 }
 
