@@ -30,7 +30,7 @@ use onshi_pki::Validity as CertValidity;
 use onshi_store::eligibility::{Consent, EligibilityLogEntry, OfflineVisit, OfflineVisitRecord};
 use onshi_store::{LinkState, PersonId, Store, StoreError, StoredMember};
 
-use crate::group_commit::CheckWriter;
+use crate::group_commit::{Commit, GroupCommit};
 use crate::jpki::{Jpki, SignInError, SignedIn};
 
 /// How long a consent given at the reader lets the facility view.
@@ -258,7 +258,7 @@ pub struct Eligibility {
     /// or when a number is missing (a new insurer).
     insurer_names: std::sync::Mutex<Option<(std::time::Instant, InsurerNames)>>,
     /// The checks' consents and log entries, committed in groups.
-    writer: CheckWriter,
+    writer: GroupCommit<(Option<Consent>, EligibilityLogEntry), ()>,
 }
 
 /// Insurer number → name.
@@ -275,7 +275,19 @@ impl std::fmt::Debug for Eligibility {
 
 impl Eligibility {
     pub fn new(store: Arc<dyn Store>, jpki: Arc<Jpki>) -> Eligibility {
-        Eligibility { writer: CheckWriter::new(store.clone()), store, jpki, insurer_names: std::sync::Mutex::new(None) }
+        let writer_store = store.clone();
+        let writer =
+            GroupCommit::new("recording the checks", move |checks: Vec<(Option<Consent>, EligibilityLogEntry)>| {
+                let store = writer_store.clone();
+                Box::pin(async move {
+                    let count = checks.len();
+                    let (consents, entries): (Vec<Option<Consent>>, Vec<EligibilityLogEntry>) =
+                        checks.into_iter().unzip();
+                    store.record_checks(consents.into_iter().flatten().collect(), entries).await?;
+                    Ok(vec![(); count])
+                }) as Commit<()>
+            });
+        Eligibility { writer, store, jpki, insurer_names: std::sync::Mutex::new(None) }
     }
 
     fn as_of(visit: Option<Date>, now: DateTime<Utc>) -> Result<Date, CheckError> {
@@ -349,7 +361,7 @@ impl Eligibility {
             insurer_number: insurer,
             consent_categories: consent.to_vec(),
         };
-        self.writer.write(given, entry).await
+        self.writer.write((given, entry)).await
     }
 
     /// A card (or smartphone) check at `facility`: verify the card's answer

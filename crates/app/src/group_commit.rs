@@ -1,86 +1,101 @@
-//! Group commit of the eligibility checks' writes.
+//! Group commit: many requests' writes in one transaction.
 //!
-//! Every check writes its log entry (and, for a card check, the consent the
-//! patient gave) before it answers, so the record is durable when the
-//! facility sees the answer. Written one by one, each check is one commit:
-//! on SQLite's single writer and on PostgreSQL's WAL flush that is what
-//! limits throughput. Here each check hands its writes to one writer task
-//! and waits; the task takes everything waiting at that moment (up to
-//! [`MAX_BATCH`] checks) and commits it in one transaction
-//! ([`Store::record_checks`]), then wakes the checks of that batch. Under
-//! light load a batch is one check and nothing changes; under heavy load
-//! one commit serves many checks. A failed commit fails every check of its
-//! batch, which write nothing.
+//! An eligibility check writes its log entry (and, for a card check, the
+//! consent the patient gave) before it answers, and a sign-in uses up its
+//! challenge, so what the facility sees is durable. Written one by one,
+//! each is one commit: on SQLite's single writer and on PostgreSQL's WAL
+//! flush that is what limits throughput. Here each request hands its write
+//! to one writer task and waits; the task takes everything waiting at that
+//! moment (up to [`MAX_BATCH`]) and commits it in one transaction, then
+//! wakes the requests of that batch, each with its own answer. Under light
+//! load a batch is one request and nothing changes; under heavy load one
+//! commit serves many. A failed commit fails every request of its batch,
+//! and none of them is written.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
 
-use onshi_store::eligibility::{Consent, EligibilityLogEntry};
-use onshi_store::{Store, StoreError};
+use onshi_store::StoreError;
 use tokio::sync::{mpsc, oneshot};
 
-/// The most checks one transaction carries.
+/// The most writes one transaction carries.
 pub(crate) const MAX_BATCH: usize = 512;
 
-/// How many checks may wait for the writer before senders wait too.
+/// How many writes may wait for the writer before senders wait too.
 const QUEUE: usize = 8 * MAX_BATCH;
 
-struct Job {
-    consent: Option<Consent>,
-    entry: EligibilityLogEntry,
-    done: oneshot::Sender<Result<(), String>>,
+/// The future of one batch's commit: an answer per item, in order.
+pub(crate) type Commit<O> = Pin<Box<dyn Future<Output = Result<Vec<O>, StoreError>> + Send>>;
+
+type CommitFn<I, O> = Arc<dyn Fn(Vec<I>) -> Commit<O> + Send + Sync>;
+
+struct Job<I, O> {
+    item: I,
+    done: oneshot::Sender<Result<O, String>>,
 }
 
-/// The writer of checks; its task starts with the first write (inside the
-/// runtime) and ends when the writer is dropped.
-pub(crate) struct CheckWriter {
-    store: Arc<dyn Store>,
-    queue: OnceLock<mpsc::Sender<Job>>,
+/// A writer of `I`s answering `O`s; its task starts with the first write
+/// (inside the runtime) and ends when the writer is dropped.
+pub(crate) struct GroupCommit<I, O> {
+    what: &'static str,
+    commit: CommitFn<I, O>,
+    queue: OnceLock<mpsc::Sender<Job<I, O>>>,
 }
 
-impl CheckWriter {
-    pub(crate) fn new(store: Arc<dyn Store>) -> CheckWriter {
-        CheckWriter { store, queue: OnceLock::new() }
+impl<I: Send + 'static, O: Send + 'static> GroupCommit<I, O> {
+    /// `commit` writes a batch in one transaction; `what` names it in errors.
+    pub(crate) fn new(what: &'static str, commit: impl Fn(Vec<I>) -> Commit<O> + Send + Sync + 'static) -> Self {
+        GroupCommit { what, commit: Arc::new(commit), queue: OnceLock::new() }
     }
 
-    /// Write one check's consent (if any) and log entry; returns once they
-    /// are committed.
-    pub(crate) async fn write(&self, consent: Option<Consent>, entry: EligibilityLogEntry) -> Result<(), StoreError> {
+    /// Write `item` with whatever else waits; returns once it is committed.
+    pub(crate) async fn write(&self, item: I) -> Result<O, StoreError> {
         let queue = self.queue.get_or_init(|| {
             let (tx, rx) = mpsc::channel(QUEUE);
-            tokio::spawn(run(self.store.clone(), rx));
+            tokio::spawn(run(self.commit.clone(), rx));
             tx
         });
+        let stopped = || StoreError::Unavailable { context: self.what.into(), source: "the writer has stopped".into() };
         let (done, answer) = oneshot::channel();
-        let stopped = || StoreError::Unavailable {
-            context: "writing the check".into(),
-            source: "the check writer has stopped".into(),
-        };
-        queue.send(Job { consent, entry, done }).await.map_err(|_| stopped())?;
+        queue.send(Job { item, done }).await.map_err(|_| stopped())?;
         match answer.await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(message)) => {
-                Err(StoreError::Unavailable { context: "committing the checks".into(), source: message.into() })
-            }
+            Ok(Ok(out)) => Ok(out),
+            Ok(Err(message)) => Err(StoreError::Unavailable { context: self.what.into(), source: message.into() }),
             Err(_) => Err(stopped()),
         }
     }
 }
 
-async fn run(store: Arc<dyn Store>, mut rx: mpsc::Receiver<Job>) {
+async fn run<I, O>(commit: CommitFn<I, O>, mut rx: mpsc::Receiver<Job<I, O>>) {
     let mut jobs = Vec::with_capacity(MAX_BATCH);
     while rx.recv_many(&mut jobs, MAX_BATCH).await > 0 {
-        let mut consents = Vec::new();
-        let mut entries = Vec::with_capacity(jobs.len());
+        let mut items = Vec::with_capacity(jobs.len());
         let mut waiting = Vec::with_capacity(jobs.len());
         for job in jobs.drain(..) {
-            consents.extend(job.consent);
-            entries.push(job.entry);
+            items.push(job.item);
             waiting.push(job.done);
         }
-        let result = store.record_checks(consents, entries).await.map_err(|e| e.to_string());
-        for done in waiting {
-            // A check whose request was dropped no longer waits.
-            let _ = done.send(result.clone());
+        let count = items.len();
+        match commit(items).await {
+            Ok(answers) if answers.len() == count => {
+                for (done, out) in waiting.into_iter().zip(answers) {
+                    // A request that was dropped no longer waits.
+                    let _ = done.send(Ok(out));
+                }
+            }
+            Ok(answers) => {
+                let message = format!("the store answered {} of {count} writes", answers.len());
+                for done in waiting {
+                    let _ = done.send(Err(message.clone()));
+                }
+            }
+            Err(e) => {
+                let message = e.to_string();
+                for done in waiting {
+                    let _ = done.send(Err(message.clone()));
+                }
+            }
         }
     }
 }

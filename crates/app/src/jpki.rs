@@ -13,11 +13,21 @@
 //! regenerated whenever its CA's status number has moved (every change) and
 //! at least hourly; it says `nextUpdate` one day ahead.
 //!
-//! Challenges: 32 random bytes, valid for [`CHALLENGE_LIFETIME`], usable
-//! once. The card signs SHA-256 of those 32 bytes (a DigestInfo, as JPKI's
-//! COMPUTE DIGITAL SIGNATURE does). A sign-in first takes the challenge, so
-//! each challenge gets one attempt, right or wrong: a replay always fails
-//! with `challenge_used`.
+//! Challenges: 32 unpredictable bytes, valid for [`CHALLENGE_LIFETIME`],
+//! usable once. The card signs SHA-256 of those 32 bytes (a DigestInfo, as
+//! JPKI's COMPUTE DIGITAL SIGNATURE does). A sign-in first uses up the
+//! challenge, so each challenge gets one attempt, right or wrong: a replay
+//! always fails with `challenge_used`.
+//!
+//! Challenges are stateless: making one writes nothing. Its id carries its
+//! expiry and 16 random bytes, authenticated with an HMAC-SHA-256 tag; its
+//! 32 bytes are the HMAC of the same, so only this service (and any other
+//! process holding the same authority) can make or read them. The key is
+//! derived from the user-authentication CA's private key, which every
+//! process serving this platform's data directory already holds. Using a
+//! challenge records its id in the store until a day after its expiry
+//! ([`Store::use_challenges`], committed in groups), which is what stops a
+//! replay.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -36,6 +46,8 @@ use onshi_store::jpki::{
     StoredCertificate, hex,
 };
 use onshi_store::{PersonId, Store, StoreError};
+
+use crate::group_commit::{Commit, GroupCommit};
 
 /// How long a sign-in challenge can be answered.
 pub const CHALLENGE_LIFETIME: TimeDelta = TimeDelta::minutes(5);
@@ -176,7 +188,18 @@ pub struct Jpki {
     trust: TrustStore,
     base_url: String,
     crls: Mutex<HashMap<CertKind, CachedCrl>>,
+    /// Authenticates stateless challenges (see the module docs).
+    challenge_key: aws_lc_rs::hmac::Key,
+    /// Challenges used up, committed in groups.
+    uses: GroupCommit<(Challenge, DateTime<Utc>), Option<DateTime<Utc>>>,
 }
+
+/// The version byte of stateless challenge ids.
+const CHALLENGE_V1: u8 = 1;
+/// Version, expiry (Unix milliseconds, big-endian) and 16 random bytes.
+const CHALLENGE_BODY: usize = 1 + 8 + 16;
+/// Bytes of the id's tag.
+const CHALLENGE_TAG: usize = 16;
 
 #[derive(Clone)]
 struct CachedCrl {
@@ -270,12 +293,25 @@ impl Jpki {
             authority.ca_cert_der(IssuingCa::Signing),
         )
         .map_err(|e| JpkiError::Refused(format!("the authority's certificates do not chain: {e}")))?;
+        use aws_lc_rs::hmac;
+        let seed = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, &authority.files().user_authentication.key_pkcs8_der),
+            b"onshi/jpki/challenges/v1",
+        );
+        let challenge_key = hmac::Key::new(hmac::HMAC_SHA256, seed.as_ref());
+        let uses_store = store.clone();
+        let uses = GroupCommit::new("using up challenges", move |uses: Vec<(Challenge, DateTime<Utc>)>| {
+            let store = uses_store.clone();
+            Box::pin(async move { store.use_challenges(uses).await }) as Commit<Option<DateTime<Utc>>>
+        });
         Ok(Jpki {
             store,
             authority,
             trust,
             base_url: base_url.trim_end_matches('/').to_owned(),
             crls: Mutex::new(HashMap::new()),
+            challenge_key,
+            uses,
         })
     }
 
@@ -525,16 +561,79 @@ impl Jpki {
         Ok(StatusAnswer { certificate: Some(cert), status, reason, since, validity, grace_ends })
     }
 
-    /// A new one-time challenge.
+    /// A new one-time challenge; writes nothing (see the module docs).
     pub async fn new_challenge(&self, now: DateTime<Utc>) -> Result<Challenge, JpkiError> {
-        let challenge = Challenge {
-            id: hex(&random_bytes::<16>()),
-            nonce: random_bytes::<32>().to_vec(),
-            issued_at: now,
-            expires_at: now + CHALLENGE_LIFETIME,
+        let expires_at = now + CHALLENGE_LIFETIME;
+        let mut body = [0u8; CHALLENGE_BODY];
+        body[0] = CHALLENGE_V1;
+        body[1..9].copy_from_slice(&expires_at.timestamp_millis().to_be_bytes());
+        body[9..].copy_from_slice(&random_bytes::<16>());
+        Ok(self.challenge_of(&body, now).0)
+    }
+
+    /// The challenge of an id's `body`, and the id's full tag.
+    fn challenge_of(&self, body: &[u8; CHALLENGE_BODY], issued_at: DateTime<Utc>) -> (Challenge, [u8; CHALLENGE_TAG]) {
+        use aws_lc_rs::hmac;
+        use base64::Engine as _;
+        let sign = |label: &[u8]| {
+            let mut ctx = hmac::Context::with_key(&self.challenge_key);
+            ctx.update(label);
+            ctx.update(body);
+            ctx.sign()
         };
-        self.store.insert_challenge(challenge.clone()).await?;
-        Ok(challenge)
+        let mut tag = [0u8; CHALLENGE_TAG];
+        tag.copy_from_slice(&sign(b"id").as_ref()[..CHALLENGE_TAG]);
+        let mut id = body.to_vec();
+        id.extend_from_slice(&tag);
+        let millis = i64::from_be_bytes(body[1..9].try_into().unwrap_or_default());
+        let expires_at = DateTime::from_timestamp_millis(millis).unwrap_or_default();
+        let challenge = Challenge {
+            id: base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&id),
+            nonce: sign(b"nonce").as_ref().to_vec(),
+            issued_at,
+            expires_at,
+        };
+        (challenge, tag)
+    }
+
+    /// The challenge an id names, if this service made it.
+    fn decode_challenge(&self, id: &str) -> Option<Challenge> {
+        use base64::Engine as _;
+        if id.len() != ((CHALLENGE_BODY + CHALLENGE_TAG) * 4).div_ceil(3) {
+            return None;
+        }
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(id).ok()?;
+        let (body, tag) = bytes.split_at_checked(CHALLENGE_BODY)?;
+        let body: &[u8; CHALLENGE_BODY] = body.try_into().ok()?;
+        if body[0] != CHALLENGE_V1 || tag.len() != CHALLENGE_TAG {
+            return None;
+        }
+        let millis = i64::from_be_bytes(body[1..9].try_into().ok()?);
+        let issued_at = DateTime::from_timestamp_millis(millis)? - CHALLENGE_LIFETIME;
+        let (challenge, expected) = self.challenge_of(body, issued_at);
+        aws_lc_rs::constant_time::verify_slices_are_equal(tag, &expected).ok()?;
+        Some(challenge)
+    }
+
+    /// Use up the challenge `id` at `now`: the challenge if it was ours,
+    /// unexpired and unused.
+    async fn take_challenge(&self, id: &str, now: DateTime<Utc>) -> Result<Challenge, SignInError> {
+        let Some(challenge) = self.decode_challenge(id) else {
+            // Not a stateless id: one stored before (or unknown).
+            return match self.store.take_challenge(id, now).await? {
+                ChallengeTake::Taken(challenge) => Ok(challenge),
+                ChallengeTake::Unknown => Err(SignInError::ChallengeUnknown),
+                ChallengeTake::Used { used_at } => Err(SignInError::ChallengeUsed { used_at }),
+                ChallengeTake::Expired { expired_at } => Err(SignInError::ChallengeExpired { expired_at }),
+            };
+        };
+        if now > challenge.expires_at {
+            return Err(SignInError::ChallengeExpired { expired_at: challenge.expires_at });
+        }
+        match self.uses.write((challenge.clone(), now)).await? {
+            None => Ok(challenge),
+            Some(used_at) => Err(SignInError::ChallengeUsed { used_at }),
+        }
     }
 
     /// The platform's sign-in check: the challenge is ours, unexpired and
@@ -549,12 +648,7 @@ impl Jpki {
         signature: &[u8],
         now: DateTime<Utc>,
     ) -> Result<SignedIn, SignInError> {
-        let challenge = match self.store.take_challenge(challenge_id, now).await? {
-            ChallengeTake::Taken(challenge) => challenge,
-            ChallengeTake::Unknown => return Err(SignInError::ChallengeUnknown),
-            ChallengeTake::Used { used_at } => return Err(SignInError::ChallengeUsed { used_at }),
-            ChallengeTake::Expired { expired_at } => return Err(SignInError::ChallengeExpired { expired_at }),
-        };
+        let challenge = self.take_challenge(challenge_id, now).await?;
         let verified = self.trust.verify_sign_in(cert_der, &challenge.nonce, signature, now).map_err(verify_error)?;
         self.signed_in(verified).await
     }

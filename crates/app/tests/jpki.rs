@@ -165,6 +165,47 @@ async fn each_refusal_has_its_own_code() {
     let c = desk.jpki.new_challenge(now).await.expect("challenge");
     let (cert, signature) = answer(&foreign.file, &c.nonce);
     assert_eq!(code(desk.jpki.sign_in(&c.id, &cert, &signature, now).await), "foreign_ca");
+
+    // Challenges are stateless: one made by another authority's service, or
+    // with any character of its id changed, is not ours.
+    let theirs = other.new_challenge(now).await.expect("their challenge");
+    let (cert, signature) = answer(&issued.file, &theirs.nonce);
+    assert_eq!(code(desk.jpki.sign_in(&theirs.id, &cert, &signature, now).await), "challenge_unknown");
+    let ours = desk.jpki.new_challenge(now).await.expect("challenge");
+    let (cert, signature) = answer(&issued.file, &ours.nonce);
+    for i in 0..ours.id.len() {
+        let mut id = ours.id.clone().into_bytes();
+        id[i] = if id[i] == b'A' { b'B' } else { b'A' };
+        let id = String::from_utf8(id).expect("ascii");
+        assert_eq!(code(desk.jpki.sign_in(&id, &cert, &signature, now).await), "challenge_unknown", "{id}");
+    }
+    // The id left intact still works: the altered ones did not use it up.
+    desk.jpki.sign_in(&ours.id, &cert, &signature, now).await.expect("the real id");
+}
+
+/// Making a challenge writes nothing; using one records it, so a second
+/// service over the same store and authority (another server process)
+/// accepts the first's challenges and refuses their replays.
+#[tokio::test]
+async fn challenges_made_by_one_process_are_used_once_across_processes() {
+    let desk = desk().await;
+    let issued = desk.jpki.issue_card("00000000001", Some(pins()), at(ISSUED)).await.expect("issue");
+    let now = at("2026-05-01T00:00:00Z");
+    let authority = Authority::from_files(&desk.jpki.authority().files()).expect("the same authority");
+    let twin = Jpki::new(desk.store.clone(), authority, "http://127.0.0.1:8080/jpki").expect("twin");
+    let challenge = desk.jpki.new_challenge(now).await.expect("challenge");
+    assert_eq!(challenge.nonce.len(), 32);
+    assert_eq!(challenge.expires_at, now + onshi_app::jpki::CHALLENGE_LIFETIME);
+    let (cert, signature) = answer(&issued.file, &challenge.nonce);
+    twin.sign_in(&challenge.id, &cert, &signature, now + TimeDelta::seconds(5)).await.expect("the twin accepts it");
+    let again = desk.jpki.sign_in(&challenge.id, &cert, &signature, now + TimeDelta::seconds(6)).await;
+    assert!(
+        matches!(again, Err(SignInError::ChallengeUsed { used_at }) if used_at == now + TimeDelta::seconds(5)),
+        "{again:?}"
+    );
+    // Two challenges made at the same instant differ.
+    let (a, b) = (desk.jpki.new_challenge(now).await.expect("a"), desk.jpki.new_challenge(now).await.expect("b"));
+    assert_ne!((a.id, a.nonce), (b.id, b.nonce));
 }
 
 #[tokio::test]

@@ -314,6 +314,17 @@ pub trait Store: Send + Sync + 'static {
     /// Take a challenge at `at`: marks it used if it was unused and unexpired.
     async fn take_challenge(&self, id: &str, at: DateTime<Utc>) -> Result<jpki::ChallengeTake, StoreError>;
 
+    /// Use up challenges the store never held (stateless challenges, whose
+    /// id the service authenticates itself), each at its time, in one
+    /// transaction: each is recorded as used until its expiry; the answer,
+    /// in order, is `None` for a challenge used now and `Some(used_at)` for
+    /// one used before (also the second of the same id in one call).
+    /// Forgets challenges expired for a day.
+    async fn use_challenges(
+        &self,
+        uses: Vec<(jpki::Challenge, DateTime<Utc>)>,
+    ) -> Result<Vec<Option<DateTime<Utc>>>, StoreError>;
+
     // ---- Online eligibility (issue 4; see [`eligibility`]) ----
 
     /// Members with this 保険者番号, 記号 and 番号; with `branch`, only that

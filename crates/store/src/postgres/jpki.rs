@@ -349,6 +349,83 @@ pub(super) async fn insert_challenge(pool: &PgPool, challenge: &Challenge) -> Re
     }
 }
 
+pub(super) async fn use_challenges(
+    pool: &PgPool,
+    uses: &[(Challenge, DateTime<Utc>)],
+) -> Result<Vec<Option<DateTime<Utc>>>, StoreError> {
+    let Some(latest) = uses.iter().map(|(_, at)| *at).max() else {
+        return Ok(Vec::new());
+    };
+    let challenges: Vec<&Challenge> = uses.iter().map(|(c, _)| c).collect();
+    let mut tx = pool.begin().await.map_err(db_err("starting a transaction"))?;
+    sqlx::query("DELETE FROM sign_in_challenges WHERE expires_at < $1")
+        .bind(latest - chrono::TimeDelta::days(1))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_err("forgetting old challenges"))?;
+    let ids: Vec<&str> = challenges.iter().map(|c| c.id.as_str()).collect();
+    let nonces: Vec<&[u8]> = challenges.iter().map(|c| c.nonce.as_slice()).collect();
+    let issued: Vec<DateTime<Utc>> = challenges.iter().map(|c| c.issued_at).collect();
+    let expires: Vec<DateTime<Utc>> = challenges.iter().map(|c| c.expires_at).collect();
+    let used: Vec<DateTime<Utc>> = uses.iter().map(|(_, at)| *at).collect();
+    // One round trip: the new ones inserted (a repeated id once), the
+    // others' use read back.
+    let inserted: Vec<String> = sqlx::query_scalar(
+        "INSERT INTO sign_in_challenges (challenge_id, nonce, issued_at, expires_at, used_at)
+         SELECT id, nonce, issued, expires, used FROM UNNEST($1::text[], $2::bytea[], $3::timestamptz[],
+                $4::timestamptz[], $5::timestamptz[]) AS u (id, nonce, issued, expires, used)
+         ON CONFLICT (challenge_id) DO NOTHING RETURNING challenge_id",
+    )
+    .bind(&ids)
+    .bind(&nonces)
+    .bind(&issued)
+    .bind(&expires)
+    .bind(&used)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db_err("using challenges"))?;
+    let mut fresh: std::collections::HashSet<String> = inserted.into_iter().collect();
+    let others: Vec<&str> = ids.iter().copied().filter(|id| !fresh.contains(*id)).collect();
+    let mut before: std::collections::HashMap<String, Option<DateTime<Utc>>> = std::collections::HashMap::new();
+    if !others.is_empty() {
+        let rows =
+            sqlx::query("SELECT challenge_id, used_at FROM sign_in_challenges WHERE challenge_id = ANY($1) FOR UPDATE")
+                .bind(&others)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(db_err("reading used challenges"))?;
+        for row in rows {
+            let read = |e: sqlx::Error| StoreError::unavailable("reading a used challenge", e);
+            before.insert(row.try_get(0).map_err(read)?, row.try_get(1).map_err(read)?);
+        }
+    }
+    let mut answers = Vec::with_capacity(challenges.len());
+    for (id, &at) in ids.into_iter().zip(&used) {
+        if fresh.remove(id) {
+            answers.push(None);
+            continue;
+        }
+        match before.get(id).copied().flatten() {
+            Some(used_at) => answers.push(Some(used_at)),
+            None if before.contains_key(id) => {
+                // Stored by `insert_challenge` and never taken: used now.
+                sqlx::query("UPDATE sign_in_challenges SET used_at = $2 WHERE challenge_id = $1")
+                    .bind(id)
+                    .bind(at)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err("using a challenge"))?;
+                before.insert(id.to_owned(), Some(at));
+                answers.push(None);
+            }
+            // The second of a repeated id inserted by this call.
+            None => answers.push(Some(at)),
+        }
+    }
+    tx.commit().await.map_err(db_err("committing used challenges"))?;
+    Ok(answers)
+}
+
 pub(super) async fn take_challenge(pool: &PgPool, id: &str, at: DateTime<Utc>) -> Result<ChallengeTake, StoreError> {
     let mut tx = pool.begin().await.map_err(db_err("starting a transaction"))?;
     let row = sqlx::query(

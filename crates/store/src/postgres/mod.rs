@@ -692,6 +692,13 @@ impl Store for PostgresStore {
         jpki::insert_challenge(&self.pool, &challenge).await
     }
 
+    async fn use_challenges(
+        &self,
+        uses: Vec<(crate::jpki::Challenge, chrono::DateTime<chrono::Utc>)>,
+    ) -> Result<Vec<Option<chrono::DateTime<chrono::Utc>>>, StoreError> {
+        jpki::use_challenges(&self.pool, &uses).await
+    }
+
     async fn take_challenge(
         &self,
         id: &str,

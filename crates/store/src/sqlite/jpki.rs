@@ -364,6 +364,61 @@ pub(super) fn insert_challenge(conn: &mut Connection, challenge: &Challenge) -> 
     Ok(())
 }
 
+pub(super) fn use_challenges(
+    conn: &mut Connection,
+    uses: &[(Challenge, DateTime<Utc>)],
+) -> Result<Vec<Option<DateTime<Utc>>>, StoreError> {
+    let Some(latest) = uses.iter().map(|(_, at)| *at).max() else {
+        return Ok(Vec::new());
+    };
+    let tx = conn.transaction().map_err(db_err("starting a transaction"))?;
+    tx.prepare_cached("DELETE FROM sign_in_challenges WHERE expires_at < ?1")
+        .and_then(|mut stmt| stmt.execute([ts(latest - chrono::TimeDelta::days(1))]))
+        .map_err(db_err("forgetting old challenges"))?;
+    let mut answers = Vec::with_capacity(uses.len());
+    {
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO sign_in_challenges (challenge_id, nonce, issued_at, expires_at, used_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (challenge_id) DO NOTHING",
+            )
+            .map_err(db_err("preparing the use of challenges"))?;
+        let mut used = tx
+            .prepare_cached("SELECT used_at FROM sign_in_challenges WHERE challenge_id = ?1")
+            .map_err(db_err("preparing the use of challenges"))?;
+        for (c, at) in uses {
+            let at = *at;
+            let inserted = insert
+                .execute(params![c.id, c.nonce, ts(c.issued_at), ts(c.expires_at), ts(at)])
+                .map_err(db_err("using a challenge"))?;
+            if inserted == 1 {
+                answers.push(None);
+                continue;
+            }
+            let used_at: Option<String> =
+                used.query_row([&c.id], |row| row.get(0)).map_err(db_err("reading a used challenge"))?;
+            let used_at = match used_at {
+                Some(text) => DateTime::parse_from_rfc3339(&text)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| StoreError::Corrupt { what: format!("challenge {}: used_at {text:?}", c.id) })?,
+                // Stored by `insert_challenge` and never taken: used now.
+                None => {
+                    tx.execute(
+                        "UPDATE sign_in_challenges SET used_at = ?2 WHERE challenge_id = ?1",
+                        params![c.id, ts(at)],
+                    )
+                    .map_err(db_err("using a challenge"))?;
+                    answers.push(None);
+                    continue;
+                }
+            };
+            answers.push(Some(used_at));
+        }
+    }
+    tx.commit().map_err(db_err("committing used challenges"))?;
+    Ok(answers)
+}
+
 pub(super) fn take_challenge(conn: &mut Connection, id: &str, at: DateTime<Utc>) -> Result<ChallengeTake, StoreError> {
     let tx = conn.transaction().map_err(db_err("starting a transaction"))?;
     let found = tx

@@ -850,6 +850,13 @@ impl Store for SqliteStore {
         self.write(move |conn| jpki::insert_challenge(conn, &challenge)).await
     }
 
+    async fn use_challenges(
+        &self,
+        uses: Vec<(crate::jpki::Challenge, chrono::DateTime<chrono::Utc>)>,
+    ) -> Result<Vec<Option<chrono::DateTime<chrono::Utc>>>, StoreError> {
+        self.write(move |conn| jpki::use_challenges(conn, &uses)).await
+    }
+
     async fn take_challenge(
         &self,
         id: &str,

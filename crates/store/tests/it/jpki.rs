@@ -287,3 +287,42 @@ async fn a_challenge_is_taken_once_and_only_before_it_expires() {
         assert_eq!(store.take_challenge("b", issued).await.expect("gone"), ChallengeTake::Unknown, "{name}");
     }
 }
+
+#[tokio::test]
+async fn stateless_challenges_are_used_once_each_in_a_group() {
+    for store in stores("jpki_used_challenges").await {
+        let name = store.backend().name();
+        let issued = at("2026-05-01T00:00:00Z");
+        let challenge = |id: &str| Challenge {
+            id: id.into(),
+            nonce: vec![9; 32],
+            issued_at: issued,
+            expires_at: issued + TimeDelta::minutes(5),
+        };
+        let first = issued + TimeDelta::seconds(10);
+        let answers = store
+            .use_challenges(vec![(challenge("s1"), first), (challenge("s2"), first), (challenge("s1"), first)])
+            .await
+            .expect("use");
+        assert_eq!(answers, vec![None, None, Some(first)], "{name}: the repeated id is used by its first");
+        let second = issued + TimeDelta::seconds(20);
+        // One stored the old way and never taken is used now.
+        store.insert_challenge(challenge("old")).await.expect("insert");
+        let answers = store
+            .use_challenges(vec![(challenge("s2"), second), (challenge("s3"), second), (challenge("old"), second)])
+            .await
+            .expect("use");
+        assert_eq!(answers, vec![Some(first), None, None], "{name}");
+        assert_eq!(
+            store.take_challenge("old", second).await.expect("take"),
+            ChallengeTake::Used { used_at: second },
+            "{name}"
+        );
+        assert_eq!(store.use_challenges(vec![]).await.expect("nothing"), vec![], "{name}");
+        // Forgotten a day after their expiry.
+        let much_later = issued + TimeDelta::days(2);
+        let answers = store.use_challenges(vec![(challenge("s9"), much_later)]).await.expect("use");
+        assert_eq!(answers, vec![None], "{name}");
+        assert_eq!(store.take_challenge("s1", much_later).await.expect("gone"), ChallengeTake::Unknown, "{name}");
+    }
+}
