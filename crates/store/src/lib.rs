@@ -27,6 +27,7 @@ pub mod medical;
 pub mod members;
 mod migrate;
 pub mod oidc;
+pub mod portal;
 #[cfg(feature = "postgres")]
 mod postgres;
 #[cfg(feature = "sqlite")]
@@ -683,6 +684,52 @@ pub trait Store: Send + Sync + 'static {
         expires_at: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+
+    // ---- The citizen portal (see [`portal`]) ----
+
+    /// Record a new session (and forget sessions expired for a day);
+    /// `Conflict` for an id in use.
+    async fn insert_portal_session(&self, session: portal::PortalSession) -> Result<(), StoreError>;
+
+    /// The session unexpired at `at`, its `last_seen_at` moved to `at` and
+    /// its `expires_at` to `expires_at`; `None` (and nothing changes) when
+    /// unknown or expired.
+    async fn touch_portal_session(
+        &self,
+        session_sha256: &[u8],
+        at: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<Option<portal::PortalSession>, StoreError>;
+
+    /// Replace the waiting sign-in `pending_sha256` by `session` (signed in,
+    /// a new id) in one transaction: its `previous_visit_at` is set from the
+    /// person's last visit, which becomes `session.created_at`. `None` (and
+    /// nothing changes) when the pending session is gone or expired.
+    async fn sign_in_portal_session(
+        &self,
+        pending_sha256: &[u8],
+        session: portal::PortalSession,
+    ) -> Result<Option<portal::PortalSession>, StoreError>;
+
+    /// Forget a session (sign-out); false when it was unknown.
+    async fn end_portal_session(&self, session_sha256: &[u8]) -> Result<bool, StoreError>;
+
+    /// Block (`blocked`) or unblock a facility for a person at `at`; blocking
+    /// again renews the block. Unblocking a facility never blocked is
+    /// `NotFound`.
+    async fn set_facility_block(
+        &self,
+        person_id: PersonId,
+        facility_code: &str,
+        blocked: bool,
+        at: DateTime<Utc>,
+    ) -> Result<portal::FacilityBlock, StoreError>;
+
+    /// The person's blocks, lifted ones too, by facility code.
+    async fn facility_blocks_of_person(&self, person_id: PersonId) -> Result<Vec<portal::FacilityBlock>, StoreError>;
+
+    /// Whether the person blocks the facility now.
+    async fn is_facility_blocked(&self, person_id: PersonId, facility_code: &str) -> Result<bool, StoreError>;
 }
 
 /// How to open a store.

@@ -64,6 +64,7 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_offline_visits"),
     migration!(9, "0009_medical_information"),
     migration!(10, "0010_oidc_provider"),
+    migration!(11, "0011_portal"),
 ];
 
 /// What `Store::migrate` did.

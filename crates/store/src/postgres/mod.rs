@@ -25,6 +25,7 @@ mod jpki;
 mod medical;
 mod members;
 mod oidc;
+mod portal;
 
 use crate::decode::{RawAttributes, RawMember, RawResident, mask_my_number};
 use crate::migrate::{MIGRATIONS, Migration, MigrationReport};
@@ -686,6 +687,52 @@ impl Store for PostgresStore {
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<bool, StoreError> {
         oidc::use_assertion_id(&self.pool, client_id, jti, expires_at, at).await
+    }
+
+    async fn insert_portal_session(&self, session: crate::portal::PortalSession) -> Result<(), StoreError> {
+        portal::insert_session(&self.pool, &session).await
+    }
+
+    async fn touch_portal_session(
+        &self,
+        session_sha256: &[u8],
+        at: chrono::DateTime<chrono::Utc>,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<crate::portal::PortalSession>, StoreError> {
+        portal::touch_session(&self.pool, session_sha256, at, expires_at).await
+    }
+
+    async fn sign_in_portal_session(
+        &self,
+        pending_sha256: &[u8],
+        session: crate::portal::PortalSession,
+    ) -> Result<Option<crate::portal::PortalSession>, StoreError> {
+        portal::sign_in_session(&self.pool, pending_sha256, session).await
+    }
+
+    async fn end_portal_session(&self, session_sha256: &[u8]) -> Result<bool, StoreError> {
+        portal::end_session(&self.pool, session_sha256).await
+    }
+
+    async fn set_facility_block(
+        &self,
+        person_id: PersonId,
+        facility_code: &str,
+        blocked: bool,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::portal::FacilityBlock, StoreError> {
+        portal::set_block(&self.pool, person_id, facility_code, blocked, at).await
+    }
+
+    async fn facility_blocks_of_person(
+        &self,
+        person_id: PersonId,
+    ) -> Result<Vec<crate::portal::FacilityBlock>, StoreError> {
+        portal::blocks_of_person(&self.pool, person_id).await
+    }
+
+    async fn is_facility_blocked(&self, person_id: PersonId, facility_code: &str) -> Result<bool, StoreError> {
+        portal::is_blocked(&self.pool, person_id, facility_code).await
     }
 
     async fn insert_challenge(&self, challenge: crate::jpki::Challenge) -> Result<(), StoreError> {

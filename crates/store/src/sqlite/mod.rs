@@ -31,6 +31,7 @@ mod jpki;
 mod medical;
 mod members;
 mod oidc;
+mod portal;
 mod rows;
 
 /// The SQLite implementation of [`Store`].
@@ -844,6 +845,57 @@ impl Store for SqliteStore {
     ) -> Result<bool, StoreError> {
         let (client_id, jti) = (client_id.to_owned(), jti.to_owned());
         self.write(move |conn| oidc::use_assertion_id(conn, &client_id, &jti, expires_at, at)).await
+    }
+
+    async fn insert_portal_session(&self, session: crate::portal::PortalSession) -> Result<(), StoreError> {
+        self.write(move |conn| portal::insert_session(conn, &session)).await
+    }
+
+    async fn touch_portal_session(
+        &self,
+        session_sha256: &[u8],
+        at: chrono::DateTime<chrono::Utc>,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<crate::portal::PortalSession>, StoreError> {
+        let id = session_sha256.to_vec();
+        self.write(move |conn| portal::touch_session(conn, &id, at, expires_at)).await
+    }
+
+    async fn sign_in_portal_session(
+        &self,
+        pending_sha256: &[u8],
+        session: crate::portal::PortalSession,
+    ) -> Result<Option<crate::portal::PortalSession>, StoreError> {
+        let pending = pending_sha256.to_vec();
+        self.write(move |conn| portal::sign_in_session(conn, &pending, session)).await
+    }
+
+    async fn end_portal_session(&self, session_sha256: &[u8]) -> Result<bool, StoreError> {
+        let id = session_sha256.to_vec();
+        self.write(move |conn| portal::end_session(conn, &id)).await
+    }
+
+    async fn set_facility_block(
+        &self,
+        person_id: PersonId,
+        facility_code: &str,
+        blocked: bool,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<crate::portal::FacilityBlock, StoreError> {
+        let code = facility_code.to_owned();
+        self.write(move |conn| portal::set_block(conn, person_id, &code, blocked, at)).await
+    }
+
+    async fn facility_blocks_of_person(
+        &self,
+        person_id: PersonId,
+    ) -> Result<Vec<crate::portal::FacilityBlock>, StoreError> {
+        self.read(move |conn| portal::blocks_of_person(conn, person_id)).await
+    }
+
+    async fn is_facility_blocked(&self, person_id: PersonId, facility_code: &str) -> Result<bool, StoreError> {
+        let code = facility_code.to_owned();
+        self.read(move |conn| portal::is_blocked(conn, person_id, &code)).await
     }
 
     async fn insert_challenge(&self, challenge: crate::jpki::Challenge) -> Result<(), StoreError> {

@@ -19,6 +19,7 @@ mod jpki;
 mod medical;
 mod members;
 mod oidc;
+mod portal;
 
 fn date(s: &str) -> Date {
     Date::parse_from_str(s, "%Y-%m-%d").expect("test date")
