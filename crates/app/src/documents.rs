@@ -161,9 +161,21 @@ impl Documents {
         valid_until: Date,
         now: DateTime<Utc>,
     ) -> Result<Vec<EligibilityDocument>, DocumentError> {
+        let person_id = self.person(resident_code).await?;
+        self.cancel_person(person_id, via, valid_until, now).await
+    }
+
+    /// As [`Documents::cancel`], for a person already identified (signed in
+    /// to the portal).
+    pub async fn cancel_person(
+        &self,
+        person_id: PersonId,
+        via: &str,
+        valid_until: Date,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<EligibilityDocument>, DocumentError> {
         let today = onshi_domain::date::in_japan(now);
         check_certificate_validity(today, valid_until)?;
-        let person_id = self.person(resident_code).await?;
         self.store
             .set_registration(Registration { person_id, registered: false, changed_at: now, via: via.to_owned() })
             .await?;
@@ -223,6 +235,47 @@ impl Documents {
         Ok(report)
     }
 
+    /// The insurer's name as printed: its registered name, else its number.
+    async fn insurer_of(&self, member: &StoredMember) -> Result<Insurer, StoreError> {
+        let insurers = self.store.insurers().await?;
+        let name = insurers
+            .iter()
+            .find(|i| i.insurer_number == member.member.key.insurer_number)
+            .map(|i| i.name.clone())
+            .filter(|name| !name.is_empty())
+            .unwrap_or_else(|| format!("保険者番号 {}", member.member.key.insurer_number));
+        Ok(Insurer { name, address: None, phone: None })
+    }
+
+    fn addressee(member: &StoredMember) -> Addressee {
+        Addressee {
+            postal_code: None,
+            address: member.member.attributes.address.clone(),
+            name: member.member.attributes.name_kanji.clone(),
+        }
+    }
+
+    /// The person's eligibility information of one coverage as a
+    /// 資格情報のお知らせ-style PDF, printed now from the member record (the
+    /// page the portal offers to show at reception when the reader fails).
+    /// Not recorded as an issued document: its number is `P{member}-{date}`.
+    pub async fn eligibility_pdf(
+        &self,
+        member: &StoredMember,
+        now: DateTime<Utc>,
+        font: &NoticeFont,
+    ) -> Result<Vec<u8>, DocumentError> {
+        let today = onshi_domain::date::in_japan(now);
+        let notice = EligibilityNotice {
+            serial: format!("P{}-{}", member.member_id.0, today.format("%Y%m%d")),
+            insurer: self.insurer_of(member).await?,
+            holder: Holder::from_member(&member.member),
+            issued_on: today,
+            addressee: Self::addressee(member),
+        };
+        Ok(onshi_notice::render_pdf(&notice, font)?)
+    }
+
     /// The PDF of a recorded document, from the member record as it is now.
     pub async fn render(&self, serial: &str, font: &NoticeFont) -> Result<Vec<u8>, DocumentError> {
         let document =
@@ -232,20 +285,9 @@ impl Documents {
             .member_by_id(document.member_id)
             .await?
             .ok_or_else(|| DocumentError::NoDocument(serial.to_owned()))?;
-        let insurers = self.store.insurers().await?;
-        let insurer_name = insurers
-            .iter()
-            .find(|i| i.insurer_number == member.member.key.insurer_number)
-            .map(|i| i.name.clone())
-            .filter(|name| !name.is_empty())
-            .unwrap_or_else(|| format!("保険者番号 {}", member.member.key.insurer_number));
-        let insurer = Insurer { name: insurer_name, address: None, phone: None };
+        let insurer = self.insurer_of(&member).await?;
         let holder = Holder::from_member(&member.member);
-        let addressee = Addressee {
-            postal_code: None,
-            address: member.member.attributes.address.clone(),
-            name: member.member.attributes.name_kanji.clone(),
-        };
+        let addressee = Self::addressee(&member);
         let pdf = match (document.kind, document.valid_until) {
             (DocumentKind::Certificate, Some(expires_on)) => onshi_notice::render_pdf(
                 &EligibilityCertificate {

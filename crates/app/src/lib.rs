@@ -11,4 +11,5 @@ pub mod medical;
 pub mod medical_import;
 pub mod members;
 pub mod oidc;
+pub mod portal;
 pub mod report;

@@ -11,6 +11,9 @@
 //! | [`Medical::crew_read`] | a fire department's crew (マイナ救急), card read at the scene, face confirmed by the crew | the crew's incident | the emergency set |
 //! | [`Medical::self_read`] | the person | self | everything, expenses too |
 //!
+//! A facility the person blocked in the portal (閲覧拒否) gets nothing through
+//! either facility door, consent or emergency (`blocked_by_person`).
+//!
 //! A member whose link is suspended by the total inspection gives nothing
 //! (its records stay quarantined), and a certificate in its post-expiry
 //! grace gives eligibility only. Each read appends one entry per category
@@ -182,6 +185,10 @@ pub enum ReadError {
     CertificateInGrace,
     #[error("this facility is not designated for emergency viewing (救急時医療情報閲覧)")]
     NotEmergencyFacility,
+    #[error(
+        "the person has blocked this facility from viewing their information (閲覧拒否); only they can lift it, in the portal"
+    )]
+    BlockedByPerson,
     #[error("{field} is required: {rule}")]
     Invalid { field: &'static str, rule: &'static str },
     #[error("{0} is shown to the person only")]
@@ -207,6 +214,7 @@ impl ReadError {
             ReadError::NoConsent(_) => "no_consent",
             ReadError::CertificateInGrace => "certificate_in_grace",
             ReadError::NotEmergencyFacility => "not_emergency_facility",
+            ReadError::BlockedByPerson => "blocked_by_person",
             ReadError::Invalid { .. } => "invalid_request",
             ReadError::SelfOnly(_) => "self_only",
             ReadError::UnknownConsent(_) => "unknown_consent",
@@ -338,6 +346,15 @@ impl Medical {
         Ok(())
     }
 
+    /// Refuse a facility the person has blocked (閲覧拒否): before consent
+    /// or emergency, so a block overrides both.
+    async fn not_blocked(&self, person: PersonId, facility_code: &str) -> Result<(), ReadError> {
+        if self.store.is_facility_blocked(person, facility_code).await? {
+            return Err(ReadError::BlockedByPerson);
+        }
+        Ok(())
+    }
+
     /// The person behind a member key, through a usable link: the member
     /// id and the person.
     async fn person_of_member(&self, key: &MemberKey) -> Result<(i64, PersonId), ReadError> {
@@ -396,6 +413,7 @@ impl Medical {
         let needed = category.consent_category().ok_or(ReadError::SelfOnly(category.code()))?;
         self.qualified_staff(facility_code, staff_id, &[category]).await?;
         let (member_id, person) = self.person_of_member(patient).await?;
+        self.not_blocked(person, facility_code).await?;
         let consents = self.store.consents_in_force(person, facility_code, now).await?;
         let with_category: Vec<&StoredConsent> =
             consents.iter().filter(|c| c.consent.categories.iter().any(|k| k == needed)).collect();
@@ -462,6 +480,7 @@ impl Medical {
             }
             Patient::Card(certificate) => (None, self.person_of_card(certificate, now).await?),
         };
+        self.not_blocked(person, facility_code).await?;
         let today = onshi_domain::date::in_japan(now);
         let mut records = Vec::new();
         for category in categories {

@@ -28,6 +28,7 @@
 //! | `GET /access-log/public-key` | `medical` | anyone checking an access log |
 //! | `GET /admin/access-log/verify` | `medical` | operators (bearer token) |
 //! | `GET /.well-known/openid-configuration`, `/oidc/…` (JWKS, PAR, authorize, token, userinfo, the app's approval) | `oidc` | relying parties (OpenID Connect), the person's browser and app |
+//! | `/portal/…` (sign-in with the app, home, coverages and their PDF, medical information, access log, consents, registration, linkage, facility blocks) | `portal` | the person, in a browser (マイナポータル; session cookie) |
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -52,6 +53,7 @@ mod medical;
 mod municipality;
 mod oidc;
 mod openapi;
+mod portal;
 mod state;
 mod telemetry;
 pub mod throttle;
@@ -86,6 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(medical::public_router())
         .merge(oidc::well_known_router())
         .nest("/oidc", oidc::router())
+        .merge(portal::router())
         .nest("/oauth", facility::oauth_router().layer(throttled))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -100,6 +100,7 @@ pub(crate) fn read_error(error: ReadError) -> ApiError {
         | ReadError::NoConsent(_)
         | ReadError::CertificateInGrace
         | ReadError::NotEmergencyFacility
+        | ReadError::BlockedByPerson
         | ReadError::SelfOnly(_) => StatusCode::FORBIDDEN,
         ReadError::UnknownMember(_) | ReadError::UnknownConsent(_) => StatusCode::NOT_FOUND,
         ReadError::Invalid { .. } | ReadError::Card(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -11,6 +11,7 @@ use onshi_app::eligibility::Eligibility;
 use onshi_app::jpki::Jpki;
 use onshi_app::medical::{AuditKey, Medical};
 use onshi_app::oidc::{Provider, ProviderKeys};
+use onshi_app::portal::Portal;
 
 use crate::facility::TokenKey;
 use onshi_domain::Date;
@@ -53,6 +54,9 @@ pub struct AppState {
     /// The OpenID provider's keys and issuer (public URL), kept until JPKI is there too.
     pub(crate) oidc_keys: Option<(Arc<ProviderKeys>, String)>,
     pub(crate) oidc: Option<Arc<Provider>>,
+    /// The citizen portal: present once the medical service and the
+    /// provider are (`/portal/` answers that it is unavailable without it).
+    pub(crate) portal: Option<Arc<Portal>>,
 }
 
 impl AppState {
@@ -75,6 +79,7 @@ impl AppState {
             medical: None,
             oidc_keys: None,
             oidc: None,
+            portal: None,
         }
     }
 
@@ -117,6 +122,12 @@ impl AppState {
         self.oidc = match (&self.jpki, &self.oidc_keys) {
             (Some(jpki), Some((keys, issuer))) => {
                 Some(Arc::new(Provider::new(self.store.clone(), jpki.clone(), keys.clone(), issuer)))
+            }
+            _ => None,
+        };
+        self.portal = match (&self.oidc, &self.medical) {
+            (Some(provider), Some(medical)) => {
+                Some(Arc::new(Portal::new(self.store.clone(), provider.clone(), medical.clone())))
             }
             _ => None,
         };

@@ -25,6 +25,7 @@ mod medical;
 mod metrics;
 mod oidc;
 mod openapi;
+mod portal;
 mod serve;
 
 /// 2026-04-01 09:00 JST.

@@ -15,8 +15,8 @@
 use serde_json::{Value, json};
 
 use crate::medical::{
-    CREW_CLIENT, DOCTOR, EMERGENCY, EXPIRED, NOT_EMERGENCY, NOW, OTHER, OTHER_CITIZEN, REASON, REVOKED, TARGET,
-    WITH_CONSENT, WITHOUT_CONSENT, World, assert_no_my_number, at, facility_code, member_json, worlds,
+    BLOCKED, CREW_CLIENT, DOCTOR, EMERGENCY, EXPIRED, NOT_EMERGENCY, NOW, OTHER, OTHER_CITIZEN, REASON, REVOKED,
+    TARGET, WITH_CONSENT, WITHOUT_CONSENT, World, assert_no_my_number, at, facility_code, member_json, worlds,
 };
 
 /// The endpoints, as column headers.
@@ -44,10 +44,11 @@ const ADMIN: &str = "401 unauthorized";
 const NO_CONSENT: &str = "403 no_consent";
 const SELF_ONLY: &str = "403 self_only";
 const NOT_EMERG: &str = "403 not_emergency_facility";
+const BLOCKED_BY: &str = "403 blocked_by_person";
 
 /// The expected matrix. Rows: roles; columns: [`COLUMNS`].
 #[rustfmt::skip]
-const EXPECTED: [(&str, [&str; 14]); 13] = [
+const EXPECTED: [(&str, [&str; 14]); 14] = [
     //                                       fac drugs   clinical    checkups    expenses   emergency  crew   me drugs clinical checkups expenses consents revoke                  access-log admin
     ("facility with consent",               [T,          T,          T,          SELF_ONLY, NOT_EMERG, TOKEN, TOKEN,   TOKEN,   TOKEN,   TOKEN,   TOKEN,   TOKEN,                  TOKEN,     ADMIN]),
     ("facility without consent",            [NO_CONSENT, NO_CONSENT, NO_CONSENT, SELF_ONLY, NOT_EMERG, TOKEN, TOKEN,   TOKEN,   TOKEN,   TOKEN,   TOKEN,   TOKEN,                  TOKEN,     ADMIN]),
@@ -56,6 +57,7 @@ const EXPECTED: [(&str, [&str; 14]); 13] = [
     ("other facility (another's consent)",  [NO_CONSENT, NO_CONSENT, NO_CONSENT, SELF_ONLY, NOT_EMERG, TOKEN, TOKEN,   TOKEN,   TOKEN,   TOKEN,   TOKEN,   TOKEN,                  TOKEN,     ADMIN]),
     ("emergency facility, with reason",     [NO_CONSENT, NO_CONSENT, NO_CONSENT, SELF_ONLY, T,         TOKEN, TOKEN,   TOKEN,   TOKEN,   TOKEN,   TOKEN,   TOKEN,                  TOKEN,     ADMIN]),
     ("non-emergency facility, emergency",   [NO_CONSENT, NO_CONSENT, NO_CONSENT, SELF_ONLY, NOT_EMERG, TOKEN, TOKEN,   TOKEN,   TOKEN,   TOKEN,   TOKEN,   TOKEN,                  TOKEN,     ADMIN]),
+    ("facility blocked by the patient",     [BLOCKED_BY, BLOCKED_BY, BLOCKED_BY, SELF_ONLY, NOT_EMERG, TOKEN, TOKEN,   TOKEN,   TOKEN,   TOKEN,   TOKEN,   TOKEN,                  TOKEN,     ADMIN]),
     ("crew (マイナ救急)",                     [TOKEN,      TOKEN,      TOKEN,      TOKEN,     TOKEN,     T,     TOKEN,   TOKEN,   TOKEN,   TOKEN,   TOKEN,   TOKEN,                  TOKEN,     ADMIN]),
     // FIXME(#admin-auth): insurers hold the operator token until insurer
     // accounts exist, so they pass /admin; that cell becomes ADMIN then.
@@ -86,6 +88,7 @@ fn credential(row: usize) -> Credential {
         Credential::Facility(OTHER),
         Credential::Facility(EMERGENCY),
         Credential::Facility(NOT_EMERGENCY),
+        Credential::Facility(BLOCKED),
         Credential::Crew,
         Credential::Admin,
         Credential::Citizen(TARGET),
@@ -122,16 +125,18 @@ fn requests(w: &World, revoked_consent: i64) -> Vec<(&'static str, String, Optio
 }
 
 /// Consents as the matrix needs them, all given at the reader with the
-/// patient's card: at the expired facility two days ago; at the consenting
-/// and the revoked facility an hour ago (the latter then revoked by the
-/// patient); the other facility holds the other citizen's consent only.
-/// Returns the revoked consent's id.
+/// patient's card: at the expired facility two days ago; at the consenting,
+/// the revoked and the blocked facility an hour ago (the second then revoked
+/// by the patient, the third blocked by the patient: 閲覧拒否); the other
+/// facility holds the other citizen's consent only. Returns the revoked
+/// consent's id.
 async fn consents(w: &World) -> i64 {
     w.clock.set(at("2026-04-29T01:00:00Z"));
     w.card_check(EXPIRED, TARGET, true, true).await;
     w.clock.set(at("2026-05-01T00:00:00Z"));
     w.card_check(WITH_CONSENT, TARGET, true, true).await;
     w.card_check(REVOKED, TARGET, true, true).await;
+    w.card_check(BLOCKED, TARGET, true, true).await;
     w.card_check(OTHER, OTHER_CITIZEN, true, true).await;
     w.clock.set(at(NOW));
     let me = w.citizen_token(TARGET).await;
@@ -145,6 +150,8 @@ async fn consents(w: &World) -> i64 {
         .expect("the consent at the revoked facility");
     let (status, _) = w.json("POST", &format!("/me/consents/{revoked}/revoke"), Some(&me), None).await;
     assert_eq!(status, axum::http::StatusCode::OK);
+    let person = w.person(TARGET).await;
+    w.store.set_facility_block(person, &facility_code(BLOCKED), true, at(NOW)).await.expect("block");
     revoked
 }
 

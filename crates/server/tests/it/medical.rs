@@ -16,6 +16,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, NaiveDate, Utc};
 use onshi_app::jpki::Jpki;
 use onshi_app::medical::AuditKey;
+use onshi_app::oidc::ProviderKeys;
 use onshi_domain::audit::{Access, entry_hash, head_message};
 use onshi_domain::facility::{Facility, FacilityKind};
 use onshi_domain::id::{Branch, FacilityCode, FeeTable, MyNumber};
@@ -40,6 +41,8 @@ pub(crate) const SETUP: &str = "2026-04-28T01:00:00Z";
 /// The matrix's and the story's "now": 2026-05-01 10:00 JST.
 pub(crate) const NOW: &str = "2026-05-01T01:00:00Z";
 
+/// The provider's issuer (the portal's public URL) in the router tests.
+pub(crate) const PORTAL_ISSUER: &str = "http://127.0.0.1:8080";
 pub(crate) const SECRET: &str = "s3cret-s3cret-s3cret-s3cret-0123";
 pub(crate) const CREW_CODE: &str = "131001";
 pub(crate) const CREW_CLIENT: &str = "tokyo-fd-tablets";
@@ -56,6 +59,8 @@ pub(crate) const REVOKED: u16 = 4;
 pub(crate) const OTHER: u16 = 5;
 pub(crate) const EMERGENCY: u16 = 6;
 pub(crate) const NOT_EMERGENCY: u16 = 7;
+/// Holds the patient's consent, but the patient blocked it in the portal (閲覧拒否).
+pub(crate) const BLOCKED: u16 = 8;
 
 pub(crate) fn facility_code(serial: u16) -> String {
     FacilityCode::from_parts(13, FeeTable::Medical, 10, serial).expect("facility code").as_str().to_owned()
@@ -263,7 +268,7 @@ impl World {
             .to_vec();
         let outcome = store.upsert_members(members).await.expect("members");
         assert_eq!(outcome.linked, 2, "both members linked: {outcome:?}");
-        let facilities: Vec<Facility> = (1..=NOT_EMERGENCY)
+        let facilities: Vec<Facility> = (1..=BLOCKED)
             .map(|n| Facility {
                 code: facility_code(n).parse().expect("code"),
                 name: format!("八王子第{n}病院"),
@@ -272,7 +277,7 @@ impl World {
             })
             .collect();
         store.upsert_facilities(facilities).await.expect("facilities");
-        for n in 1..=NOT_EMERGENCY {
+        for n in 1..=BLOCKED {
             store
                 .insert_facility_client(FacilityClient {
                     client_id: format!("client-{n}"),
@@ -349,6 +354,7 @@ impl World {
             .with_audit_key(Arc::new(key))
             .with_jpki(jpki.clone(), None)
             .with_token_key(TokenKey::new(b"test token key, 32 bytes long!!!"))
+            .with_oidc(Arc::new(ProviderKeys::generate().expect("provider keys").0), PORTAL_ISSUER)
             .with_admin_token(Some(crate::ADMIN_TOKEN.to_owned()))
             // The matrix sends many refused requests on purpose.
             .with_throttle(onshi_server::throttle::Throttle::new(100_000, std::time::Duration::from_secs(1)));
@@ -357,6 +363,12 @@ impl World {
 
     pub(crate) fn card(&self, who: u64) -> &onshi_card::CardFile {
         &self.cards[if who == TARGET { 0 } else { 1 }]
+    }
+
+    /// The platform's person id of a resident.
+    pub(crate) async fn person(&self, who: u64) -> onshi_store::PersonId {
+        let code = format!("{who:011}").parse().expect("resident code");
+        self.store.resident_by_code(&code).await.expect("read").expect("resident").person_id
     }
 
     pub(crate) fn certificate(&self, who: u64) -> String {
