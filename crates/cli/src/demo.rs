@@ -114,6 +114,9 @@ pub(crate) async fn run(config_file: Option<PathBuf>, args: DemoArgs) -> anyhow:
         eprintln!("  open http://{addr}/           the landing page (日本語)");
         eprintln!("       http://{addr}/openapi.json  the API description");
         eprintln!("       http://{addr}/metrics       Prometheus metrics");
+        eprintln!(
+            "       http://{addr}/portal/       the citizen portal (マイナポータル; approve its code in the app)"
+        );
         eprintln!();
         kit.print_try_it(&addr.to_string());
         eprintln!("  Ctrl-C stops the server; `onshi demo` again reuses the data.");

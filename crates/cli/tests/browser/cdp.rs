@@ -1,7 +1,8 @@
 //! A small Chrome DevTools Protocol client for the browser tests: headless
 //! Chromium started with `--remote-debugging-port=0`, one WebSocket per page
 //! (RFC 6455, text frames only), and the few commands the tests need:
-//! navigate, evaluate, click, wait and screenshot.
+//! navigate, evaluate, click, wait, screenshot, a phone's viewport and the
+//! cookies kept.
 //!
 //! Written here rather than taken from crates.io: the tests need five
 //! commands, and a client of that size is smaller than the dependency trees
@@ -157,6 +158,29 @@ impl Page {
             "document.readyState === 'complete' && document.querySelector('main')?.dataset.screen === {name:?}"
         );
         self.wait_for(&expression, &format!("the screen {name}"));
+    }
+
+    /// Show the page as a phone does: `width`×`height` CSS pixels at
+    /// `scale` device pixels each, with a mobile viewport.
+    pub(crate) fn emulate_phone(&mut self, width: u32, height: u32, scale: u32) {
+        self.socket.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({ "width": width, "height": height, "deviceScaleFactor": scale, "mobile": true }),
+        );
+    }
+
+    /// Every cookie the browser keeps for the page, as DevTools reports
+    /// them (HttpOnly ones too).
+    pub(crate) fn cookies(&mut self) -> Value {
+        self.socket.call("Network.enable", json!({}));
+        self.socket.call("Network.getCookies", json!({}))["cookies"].clone()
+    }
+
+    /// The PNG bytes of what the page shows.
+    pub(crate) fn screenshot_png(&mut self) -> Vec<u8> {
+        let answer = self.socket.call("Page.captureScreenshot", json!({ "format": "png" }));
+        let data = answer["data"].as_str().expect("screenshot data");
+        base64::engine::general_purpose::STANDARD.decode(data).expect("base64 PNG")
     }
 
     pub(crate) fn screenshot(&mut self, path: &Path) {

@@ -9,6 +9,7 @@ mod cdp;
 #[path = "../common/mod.rs"]
 mod common;
 mod kiosk;
+mod portal;
 
 use common::{Server, onshi, run, stderr};
 

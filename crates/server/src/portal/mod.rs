@@ -10,15 +10,19 @@
 //! The session is a random 256-bit id in a cookie (the store keeps only its
 //! SHA-256):
 //!
-//! `onshi_portal={id}; Path=/portal; Secure; HttpOnly; SameSite=Lax`
+//! `__Host-onshi_portal={id}; Path=/; Max-Age=900; Secure; HttpOnly; SameSite=Lax`
 //!
-//! `Secure` also on `http://127.0.0.1` and `http://localhost`, which browsers
-//! count as secure origins. The `__Host-` prefix is not used: it requires
-//! `Path=/`, and the session belongs to `/portal` only (it must not travel
-//! with requests to the APIs and the provider on the same origin); the
-//! prefix's protection, against a cookie planted by a sibling subdomain or a
-//! plain-HTTP page, is provided instead by replacing the session id at
-//! sign-in, so a planted id never becomes a signed-in session.
+//! The `__Host-` prefix makes browsers refuse the cookie unless it is
+//! `Secure`, set by a secure origin, without `Domain` and with `Path=/`: a
+//! sibling subdomain or a plain-HTTP page cannot plant or overwrite it
+//! (session fixation by cookie tossing); the session id is also replaced at
+//! sign-in. The prefix requires `Path=/` (Chromium refuses `__Host-` with
+//! `Path=/portal`), so the cookie also travels with requests to the rest of
+//! the origin; nothing there reads it, since every API takes a bearer token.
+//! Chromium accepts `Secure` and `__Host-` cookies from `http://127.0.0.1`
+//! and `http://localhost`, which it counts as secure origins (the browser
+//! test checks the cookie it kept); anywhere else the portal must be served
+//! over HTTPS.
 //!
 //! Every POST carries the session's synchronizer token (`csrf`), checked on
 //! the server before anything changes; a missing or wrong token is refused
@@ -56,7 +60,7 @@ mod qr;
 mod signin;
 
 /// The session cookie's name.
-pub(crate) const COOKIE: &str = "onshi_portal";
+pub(crate) const COOKIE: &str = "__Host-onshi_portal";
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -131,15 +135,13 @@ fn protect(headers: &mut HeaderMap) {
 /// The cookie that carries a session.
 fn session_cookie(cookie: &str) -> HeaderValue {
     let max_age = onshi_app::portal::IDLE_TIMEOUT.num_seconds();
-    HeaderValue::from_str(&format!(
-        "{COOKIE}={cookie}; Path=/portal; Max-Age={max_age}; Secure; HttpOnly; SameSite=Lax"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""))
+    HeaderValue::from_str(&format!("{COOKIE}={cookie}; Path=/; Max-Age={max_age}; Secure; HttpOnly; SameSite=Lax"))
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// The cookie that removes the session from the browser.
 fn removed_cookie() -> HeaderValue {
-    HeaderValue::from_static("onshi_portal=; Path=/portal; Max-Age=0; Secure; HttpOnly; SameSite=Lax")
+    HeaderValue::from_static("__Host-onshi_portal=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Lax")
 }
 
 /// Set a new session's cookie on a response.

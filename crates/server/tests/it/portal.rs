@@ -30,7 +30,7 @@ impl Answer {
     /// The value the answer sets for the session cookie, with the whole header.
     fn set_cookie(&self) -> Option<(String, String)> {
         self.headers.get_all(header::SET_COOKIE).iter().filter_map(|v| v.to_str().ok()).find_map(|v| {
-            let value = v.strip_prefix("onshi_portal=")?.split(';').next()?.to_owned();
+            let value = v.strip_prefix("__Host-onshi_portal=")?.split(';').next()?.to_owned();
             Some((value, v.to_owned()))
         })
     }
@@ -43,7 +43,7 @@ impl Answer {
 async fn send(w: &World, method: &str, path: &str, cookie: Option<&str>, form: Option<&str>) -> Answer {
     let mut request = Request::builder().method(method).uri(path);
     if let Some(cookie) = cookie {
-        request = request.header(header::COOKIE, format!("other=1; onshi_portal={cookie}"));
+        request = request.header(header::COOKIE, format!("other=1; __Host-onshi_portal={cookie}"));
     }
     let body = match form {
         Some(form) => {
@@ -114,7 +114,7 @@ async fn signing_in_with_the_app_sets_a_secure_httponly_lax_cookie_and_replaces_
         let first = send(&w, "GET", "/portal/", None, None).await;
         assert_eq!(first.status, StatusCode::OK, "{}: {}", w.backend, first.body);
         let (waiting, header) = first.set_cookie().expect("a cookie");
-        for flag in ["Path=/portal", "Secure", "HttpOnly", "SameSite=Lax", "Max-Age=900"] {
+        for flag in ["Path=/", "Secure", "HttpOnly", "SameSite=Lax", "Max-Age=900"] {
             assert!(header.split("; ").any(|part| part == flag), "{}: {flag} in {header}", w.backend);
         }
         assert!(waiting.len() >= 43, "256 random bits: {waiting}");
