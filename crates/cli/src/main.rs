@@ -13,6 +13,7 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod app_cmd;
 mod audit_cmd;
 mod card_cmd;
 mod check;
@@ -141,6 +142,12 @@ enum Command {
         #[command(subcommand)]
         command: oidc_cmd::OidcCommand,
     },
+    /// The citizen's authentication app (デジタル認証アプリ): approve a
+    /// service's sign-in with the card.
+    App {
+        #[command(subcommand)]
+        command: app_cmd::AppCommand,
+    },
     /// The access log (やりとり履歴): verify its hash chains and signatures.
     Audit {
         #[command(subcommand)]
@@ -191,6 +198,7 @@ fn main() -> ExitCode {
         }
         Command::Crew { command } => runtime().and_then(|rt| rt.block_on(crew_cmd::run(config_file, command))),
         Command::Oidc { command } => runtime().and_then(|rt| rt.block_on(oidc_cmd::run(config_file, command))),
+        Command::App { command } => runtime().and_then(|rt| rt.block_on(app_cmd::run(config_file, command))),
         Command::Audit { command } => runtime().and_then(|rt| rt.block_on(audit_cmd::run(config_file, command))),
         Command::Medical { command } => runtime()
             .and_then(|rt| rt.block_on(import_cmd::run(config_file, onshi_app::import::Kind::Medical, command))),

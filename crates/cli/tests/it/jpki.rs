@@ -12,14 +12,14 @@ use std::time::{Duration, Instant};
 use crate::common::{Server, http_get, onshi, run, stderr, stdout};
 
 /// A town in a registry, a data directory with the authority, and a card.
-struct Desk {
-    dir: tempfile::TempDir,
-    db: String,
-    codes: Vec<String>,
+pub(crate) struct Desk {
+    pub(crate) dir: tempfile::TempDir,
+    pub(crate) db: String,
+    pub(crate) codes: Vec<String>,
 }
 
 impl Desk {
-    fn new() -> Desk {
+    pub(crate) fn new() -> Desk {
         let dir = tempfile::tempdir().expect("tempdir");
         let db = format!("sqlite://{}", dir.path().join("onshi.db").display());
         let town = dir.path().join("town");
@@ -34,18 +34,18 @@ impl Desk {
         Desk { dir, db, codes }
     }
 
-    fn data_dir(&self) -> PathBuf {
+    pub(crate) fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }
 
-    fn onshi(&self) -> Command {
+    pub(crate) fn onshi(&self) -> Command {
         let mut command = onshi();
         command.env("ONSHI_DATA_DIR", self.data_dir()).env("ONSHI_DB", &self.db);
         command
     }
 
     /// Issue a card with PIN 1234 to the `n`th resident; returns (file, serial).
-    fn issue(&self, n: usize) -> (PathBuf, String) {
+    pub(crate) fn issue(&self, n: usize) -> (PathBuf, String) {
         let file = self.dir.path().join(format!("card{n}.json"));
         let out = run(self
             .onshi()

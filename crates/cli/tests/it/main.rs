@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+mod app;
 mod card;
 #[path = "../common/mod.rs"]
 mod common;
@@ -94,6 +95,7 @@ fn every_subcommand_has_help() {
         vec!["crew", "add-client", "--help"],
         vec!["oidc", "add-client", "--help"],
         vec!["audit", "verify", "--help"],
+        vec!["app", "approve", "--help"],
     ] {
         let out = run(onshi().args(&args));
         assert_eq!(out.status.code(), Some(0), "{args:?}");
